@@ -8,9 +8,10 @@
  * literal-union type of the same name (`DigestFunction_Value.SHA256`); a
  * decoded enum field may still hold a number the spec added later, so treat
  * them as open. int64 fields are numbers; decoding throws rather than round a
- * value above 2^53. bytes fields are Node `Buffer`s (env=node). Each service `S` has `SService` (the grpc-js service
- * definition for `server.addService`), `SServer` (the handler interface) and
- * `SClient` (a grpc-js client constructor).
+ * value above 2^53. bytes fields are Node `Buffer`s (env=node). Each service
+ * `S` has `SService` (the grpc-js service definition for `server.addService`),
+ * `SServer` (the handler interface) and `SClient` (a grpc-js client
+ * constructor).
  *
  * REAPI (`build.bazel.remote.execution.v2`) names are exported directly;
  * other packages come as namespaces so their names cannot clash with REAPI's.
