@@ -1,0 +1,11 @@
+export { CliError, type CliErrorCode } from './cli-error.ts';
+export { booleanFlag, optionalFlag, repeatedFlag, valueFlag, type Flag, type Flags, type FlagValues } from './flag.ts';
+export { command, defineCli, type CliSpec, type Command, type Commands } from './cli-spec.ts';
+export { parseCommandLine, type ParsedCommandLine, type RunCommand } from './command-line-parser.ts';
+export { formatCliHelp, formatCommandHelp } from './help-text.ts';
+export { withValueName } from './value-names.ts';
+export { hostPortSchema, type HostPort } from './host-port-schema.ts';
+export { positiveIntegerSchema } from './positive-integer-schema.ts';
+export { byteSizeSchema } from './byte-size-schema.ts';
+export { durationSchema } from './duration-schema.ts';
+export { pathSchema } from './path-schema.ts';
