@@ -1,0 +1,25 @@
+import { accessSync, constants } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Where node-gyp leaves the helper when this package installs (binding.gyp). */
+const BUILT = fileURLToPath(new URL('../build/Release/actiond-sandbox', import.meta.url));
+
+/**
+ * Absolute path of the built actiond-sandbox executable. Throws an error that
+ * says how to build it when it is missing or not executable: `pnpm install`
+ * builds it (this package's install script runs node-gyp), and
+ * `pnpm --filter @actiond/sandbox-runner run install` rebuilds it after the C
+ * sources change.
+ */
+export function sandboxHelperPath(): string {
+  try {
+    accessSync(BUILT, constants.X_OK);
+  } catch (cause) {
+    throw new Error(
+      `actiond-sandbox is not built at ${BUILT}: run \`pnpm install\` at the workspace root, ` +
+        'or `pnpm --filter @actiond/sandbox-runner run install` to rebuild it (needs python3, make and a C compiler)',
+      { cause },
+    );
+  }
+  return BUILT;
+}
