@@ -1,0 +1,96 @@
+/*
+ * Stand-in for actiond-guest in the VM boot smoke test (tools/src/vm/vm-boot.test.ts).
+ *
+ * Installed as bin/actiond-guest in a tiny system squashfs. It prints what the
+ * test asserts on, one "test-guest:" line each: the kernel release, the
+ * mounts, the ACTIOND_* environment init passed, and the marker it finds in
+ * /cas from the previous boot (proving the CAS disk was not reformatted).
+ * Then it writes a new marker and ends the way testguest.mode= on the kernel
+ * command line asks:
+ *   poweroff (default): sync and reboot(RB_POWER_OFF) itself;
+ *   exit:N: exit with status N, leaving shutdown to init.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+static void die(const char *what) {
+  printf("test-guest: FAILED %s: %s\n", what, strerror(errno));
+  fflush(stdout);
+  exit(70);
+}
+
+static void print_file(const char *label, const char *path) {
+  FILE *f = fopen(path, "r");
+  if (f == NULL) {
+    printf("test-guest: %s <none>\n", label);
+    return;
+  }
+  char line[512];
+  while (fgets(line, sizeof line, f) != NULL) {
+    line[strcspn(line, "\n")] = '\0';
+    printf("test-guest: %s %s\n", label, line);
+  }
+  fclose(f);
+}
+
+/* Returns the value of word key=VALUE in /proc/cmdline, or def. */
+static const char *cmdline_value(const char *key, const char *def) {
+  static char buf[4096];
+  int fd = open("/proc/cmdline", O_RDONLY);
+  if (fd < 0) die("open /proc/cmdline");
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  if (n < 0) die("read /proc/cmdline");
+  close(fd);
+  buf[n] = '\0';
+  size_t klen = strlen(key);
+  for (char *w = strtok(buf, " \n"); w != NULL; w = strtok(NULL, " \n"))
+    if (strncmp(w, key, klen) == 0 && w[klen] == '=') return w + klen + 1;
+  return def;
+}
+
+int main(void) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  struct utsname u;
+  if (uname(&u) != 0) die("uname");
+  printf("test-guest: uname-r %s\n", u.release);
+  printf("test-guest: uname-m %s\n", u.machine);
+  printf("test-guest: pid %d\n", (int)getpid());
+  print_file("mount", "/proc/mounts");
+  const char *env[] = {"ACTIOND_CAS_DIR", "ACTIOND_SYSTEM_DIR", "ACTIOND_RUNTIMES_DIR",
+                       "ACTIOND_PORT"};
+  for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
+    const char *v = getenv(env[i]);
+    printf("test-guest: env %s=%s\n", env[i], v ? v : "<unset>");
+  }
+  print_file("previous-marker", "/cas/test-guest-marker");
+
+  /* The boot number in the marker grows by one per boot on the same CAS image. */
+  int boot = 1;
+  FILE *m = fopen("/cas/test-guest-marker", "r");
+  if (m != NULL) {
+    if (fscanf(m, "boot %d", &boot) == 1) boot++;
+    fclose(m);
+  }
+  m = fopen("/cas/test-guest-marker", "w");
+  if (m == NULL) die("open /cas/test-guest-marker for writing");
+  fprintf(m, "boot %d\n", boot);
+  if (fclose(m) != 0) die("close /cas/test-guest-marker");
+  printf("test-guest: wrote-marker boot %d\n", boot);
+
+  const char *mode = cmdline_value("testguest.mode", "poweroff");
+  if (strncmp(mode, "exit:", 5) == 0) {
+    int code = atoi(mode + 5);
+    printf("test-guest: exiting with status %d\n", code);
+    return code;
+  }
+  printf("test-guest: powering off\n");
+  sync();
+  reboot(RB_POWER_OFF);
+  die("reboot(RB_POWER_OFF)");
+}
