@@ -41,3 +41,11 @@ test('totalSizeBytes sums distinct members and the empty set is empty', () => {
   assert.equal(DigestSet.of([]), DigestSet.empty);
   assert.deepEqual([...DigestSet.of([d(9)])].map((x) => x.key), [d(9).key]);
 });
+
+test('several sizes of one hash are distinct members, in insertion order, without duplicates', () => {
+  const set = DigestSet.of([d(1, 1), d(2), d(1, 2), d(1, 3), d(1, 2), d(1, 1)]);
+  assert.deepEqual(set.toArray().map((x) => x.key), [d(1, 1).key, d(2).key, d(1, 2).key, d(1, 3).key]);
+  assert.ok(set.has(d(1, 3)));
+  assert.ok(!set.has(d(1, 4)));
+  assert.deepEqual(set.filter((x) => x.sizeBytes !== 2).toArray().map((x) => x.key), [d(1, 1).key, d(1, 3).key]);
+});

@@ -1,54 +1,75 @@
 import type { Digest } from './digest.ts';
 
 /**
- * An immutable set of digests, deduplicated by {@link Digest.key} and iterated in
+ * An immutable set of digests, deduplicated by hash and size and iterated in
  * first-insertion order. Used for FindMissingBlobs requests and answers and for
  * the blobs an input tree references.
+ *
+ * Built for 100,000-digest FindMissingBlobs calls: members are looked up by hash
+ * (a string the Map has usually hashed before) rather than by a concatenated
+ * `hash/size` key, which would allocate and hash a new string per digest. The rare
+ * second size for one hash goes to an overflow map keyed by {@link Digest.key}.
  */
 export class DigestSet implements Iterable<Digest> {
   /** The set with no members. */
-  static readonly empty: DigestSet = new DigestSet(new Map());
+  static readonly empty: DigestSet = new DigestSet([], new Map(), undefined);
 
-  readonly #byKey: ReadonlyMap<string, Digest>;
+  readonly #members: readonly Digest[];
+  readonly #byHash: ReadonlyMap<string, Digest>;
+  readonly #otherSizes: ReadonlyMap<string, Digest> | undefined;
 
-  private constructor(byKey: Map<string, Digest>) {
-    this.#byKey = byKey;
+  private constructor(members: Digest[], byHash: Map<string, Digest>, otherSizes: Map<string, Digest> | undefined) {
+    this.#members = members;
+    this.#byHash = byHash;
+    this.#otherSizes = otherSizes;
     Object.freeze(this);
   }
 
   /** A set of the given digests; duplicates collapse to the first occurrence. */
   static of(digests: Iterable<Digest>): DigestSet {
     if (digests instanceof DigestSet) return digests;
-    const byKey = new Map<string, Digest>();
+    const members: Digest[] = [];
+    const byHash = new Map<string, Digest>();
+    let otherSizes: Map<string, Digest> | undefined;
     for (const digest of digests) {
-      const key = digest.key;
-      if (!byKey.has(key)) byKey.set(key, digest);
+      const first = byHash.get(digest.hash);
+      if (first === undefined) {
+        byHash.set(digest.hash, digest);
+      } else if (first.sizeBytes === digest.sizeBytes) {
+        continue;
+      } else {
+        otherSizes ??= new Map();
+        if (otherSizes.has(digest.key)) continue;
+        otherSizes.set(digest.key, digest);
+      }
+      members.push(digest);
     }
-    return byKey.size === 0 ? DigestSet.empty : new DigestSet(byKey);
+    return members.length === 0 ? DigestSet.empty : new DigestSet(members, byHash, otherSizes);
   }
 
   /** Number of distinct digests. */
   get size(): number {
-    return this.#byKey.size;
+    return this.#members.length;
   }
 
   /** True when a digest with the same hash and size is a member. */
   has(digest: Digest): boolean {
-    return this.#byKey.has(digest.key);
+    const first = this.#byHash.get(digest.hash);
+    if (first === undefined) return false;
+    if (first.sizeBytes === digest.sizeBytes) return true;
+    return this.#otherSizes?.has(digest.key) ?? false;
   }
 
   /** Members for which `keep` returns true, as a new set. */
   filter(keep: (digest: Digest) => boolean): DigestSet {
-    const kept = new Map<string, Digest>();
-    for (const [key, digest] of this.#byKey) if (keep(digest)) kept.set(key, digest);
-    return kept.size === this.#byKey.size ? this : new DigestSet(kept);
+    const kept = this.#members.filter(keep);
+    return kept.length === this.#members.length ? this : DigestSet.of(kept);
   }
 
   /** Members of this set or the other. */
   union(other: Iterable<Digest>): DigestSet {
-    const merged = new Map(this.#byKey);
-    for (const digest of other) if (!merged.has(digest.key)) merged.set(digest.key, digest);
-    return merged.size === this.#byKey.size ? this : new DigestSet(merged);
+    const merged = DigestSet.of([...this.#members, ...other]);
+    return merged.size === this.size ? this : merged;
   }
 
   /** Members of this set that are not in the other. */
@@ -59,16 +80,16 @@ export class DigestSet implements Iterable<Digest> {
   /** Sum of the members' sizes, e.g. for batch size limits. */
   get totalSizeBytes(): number {
     let total = 0;
-    for (const digest of this.#byKey.values()) total += digest.sizeBytes;
+    for (const digest of this.#members) total += digest.sizeBytes;
     return total;
   }
 
   /** Members as a fresh array, in insertion order. */
   toArray(): Digest[] {
-    return [...this.#byKey.values()];
+    return [...this.#members];
   }
 
   [Symbol.iterator](): Iterator<Digest> {
-    return this.#byKey.values();
+    return this.#members[Symbol.iterator]();
   }
 }
