@@ -1,0 +1,9 @@
+export type { BlobAccess, BlobWrite, ReadOptions } from './blob-access.ts';
+export type { BlobFiles, ExecutableBlobFile } from './blob-files.ts';
+export { DiskBlobAccess } from './disk-blob-access.ts';
+export type { DiskBlobAccessOptions, DiskBlobAccessStats } from './disk-blob-access.ts';
+export { DiskKeyValueStore } from './disk-key-value-store.ts';
+export type { DiskKeyValueStoreOptions } from './disk-key-value-store.ts';
+export { DiskLayout } from './disk-layout.ts';
+export { UploadSession, UploadSessions } from './upload-sessions.ts';
+export type { UploadSessionsOptions, WriteStatus } from './upload-sessions.ts';
