@@ -27,6 +27,10 @@
       # exports nothing.
       "cflags!": ["-Wno-unused-parameter"],
       "ldflags!": ["-rdynamic"],
+      # Static: no dynamic loader work at each start (measured: about 0.5 ms
+      # less CPU per action here), and no dependence on the host's libc
+      # version. The helper uses nothing of glibc that needs NSS or dlopen.
+      "ldflags": ["-static"],
       "configurations": {
         "Release": {
           # common.gypi's Release says -O3; -O2 is what we test and measure.

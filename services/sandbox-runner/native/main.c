@@ -25,7 +25,7 @@
 #include "report.h"
 
 static void replace_fd(int target, const char *path, int flags, const char *flag) {
-  int fd = open(path, flags | O_CLOEXEC, 0644);
+  int fd = open(path, flags | O_CLOEXEC | O_NOCTTY, 0644);
   if (fd < 0) DIE("%s: open(%s)", flag, path);
   if (dup2(fd, target) < 0) DIE("dup2(%s)", path);
   if (close(fd) < 0) DIE("close");

@@ -61,7 +61,7 @@ static int enter_dir(int dir, const char *name, const char *target) {
    * turns that into ENOTDIR. */
   int fd = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0 && (errno == ENOTDIR || errno == ELOOP)) {
-    FAIL("%s: '%s' on the way is a symlink or not a directory", target, name);
+    FAIL("%s: '%s' is a symlink or not a directory", target, name);
   }
   if (fd < 0) DIE("%s: open(%s)", target, name);
   return fd;
@@ -133,7 +133,7 @@ static void remount(const char *path, unsigned long add) {
   }
 }
 
-static void bind(int root_fd, const char *root, const struct mount_step *step) {
+static void bind_mount(int root_fd, const char *root, const struct mount_step *step) {
   const char *flag = step->kind == MOUNT_RO_BIND ? "--ro-bind" : "--rw-bind";
   struct stat st;
   if (stat(step->source, &st) < 0) DIE("%s: stat(%s)", flag, step->source);
@@ -244,7 +244,7 @@ void mounts_build_root(const struct options *opt) {
     switch (step->kind) {
       case MOUNT_RO_BIND:
       case MOUNT_RW_BIND:
-        bind(root_fd, opt->root, step);
+        bind_mount(root_fd, opt->root, step);
         break;
       case MOUNT_TMPFS:
         mount_fs(root_fd, step, "tmpfs", MS_NOSUID | MS_NODEV, NULL);
@@ -282,7 +282,10 @@ void mounts_enter_root(const struct options *opt) {
    * host's tree stays reachable through "..". pivot_root fails with EINVAL
    * when the current root is the initramfs rootfs, which cannot be
    * unmounted; such a system must switch_root to a real root first. */
-  if (syscall(SYS_pivot_root, ".", ".") < 0) DIE("pivot_root(%s)", opt->root);
+  if (syscall(SYS_pivot_root, ".", ".") < 0) {
+    DIE("pivot_root(%s)%s", opt->root,
+        errno == EINVAL ? " (is / the initramfs rootfs?)" : "");
+  }
   if (umount2(".", MNT_DETACH) < 0) DIE("umount2(old root, MNT_DETACH)");
   if (chdir("/") < 0) DIE("chdir(/)");
   if (chdir(opt->workdir) < 0) DIE("--workdir: chdir(%s)", opt->workdir);
