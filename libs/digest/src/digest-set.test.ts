@@ -49,3 +49,12 @@ test('several sizes of one hash are distinct members, in insertion order, withou
   assert.ok(!set.has(d(1, 4)));
   assert.deepEqual(set.filter((x) => x.sizeBytes !== 2).toArray().map((x) => x.key), [d(1, 1).key, d(1, 3).key]);
 });
+
+test('a filtered subset answers has() like a set built directly', () => {
+  const all = DigestSet.of([d(1, 1), d(1, 2), d(2), d(3), d(4)]);
+  const odd = all.filter((x) => x.sizeBytes % 2 === 1);
+  assert.deepEqual(odd.toArray().map((x) => x.key), [d(1, 1).key, d(3).key]);
+  assert.ok(odd.has(d(1, 1)) && odd.has(d(3)));
+  assert.ok(!odd.has(d(1, 2)) && !odd.has(d(2)) && !odd.has(d(4)));
+  assert.equal(all.filter(() => false), DigestSet.empty);
+});

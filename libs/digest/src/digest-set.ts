@@ -12,13 +12,15 @@ import type { Digest } from './digest.ts';
  */
 export class DigestSet implements Iterable<Digest> {
   /** The set with no members. */
-  static readonly empty: DigestSet = new DigestSet([], new Map(), undefined);
+  static readonly empty: DigestSet = new DigestSet([], new Map());
 
   readonly #members: readonly Digest[];
-  readonly #byHash: ReadonlyMap<string, Digest>;
-  readonly #otherSizes: ReadonlyMap<string, Digest> | undefined;
+  // Lookup maps, built on the first has(): subsets made by filter() are unique by
+  // construction, so a FindMissingBlobs answer that is only iterated never pays for them.
+  #byHash: ReadonlyMap<string, Digest> | undefined;
+  #otherSizes: ReadonlyMap<string, Digest> | undefined;
 
-  private constructor(members: Digest[], byHash: Map<string, Digest>, otherSizes: Map<string, Digest> | undefined) {
+  private constructor(members: Digest[], byHash?: Map<string, Digest>, otherSizes?: Map<string, Digest>) {
     this.#members = members;
     this.#byHash = byHash;
     this.#otherSizes = otherSizes;
@@ -54,7 +56,12 @@ export class DigestSet implements Iterable<Digest> {
 
   /** True when a digest with the same hash and size is a member. */
   has(digest: Digest): boolean {
-    const first = this.#byHash.get(digest.hash);
+    if (this.#byHash === undefined) {
+      const built = DigestSet.of(this.#members);
+      this.#byHash = built.#byHash;
+      this.#otherSizes = built.#otherSizes;
+    }
+    const first = this.#byHash!.get(digest.hash);
     if (first === undefined) return false;
     if (first.sizeBytes === digest.sizeBytes) return true;
     return this.#otherSizes?.has(digest.key) ?? false;
@@ -63,7 +70,8 @@ export class DigestSet implements Iterable<Digest> {
   /** Members for which `keep` returns true, as a new set. */
   filter(keep: (digest: Digest) => boolean): DigestSet {
     const kept = this.#members.filter(keep);
-    return kept.length === this.#members.length ? this : DigestSet.of(kept);
+    if (kept.length === this.#members.length) return this;
+    return kept.length === 0 ? DigestSet.empty : new DigestSet(kept);
   }
 
   /** Members of this set or the other. */
