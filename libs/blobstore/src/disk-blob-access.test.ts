@@ -323,6 +323,9 @@ test('FindMissing over 100,000 digests returns exactly the absent ones, deduplic
   assert.ok(wrongSize.every((digest) => missing.has(digest)));
   assert.ok(present.every((digest) => !missing.has(digest)));
   assert.ok(!missing.has(EMPTY));
+  const fromSet = await store.findMissing(DigestSet.of(query));
+  assert.deepEqual(fromSet.toArray(), missing.toArray(), 'a DigestSet query gives the same answer');
+  assert.ok(wrongSize.every((digest) => fromSet.has(digest)) && present.every((digest) => !fromSet.has(digest)));
   assert.deepEqual((await store.findMissing(DigestSet.of([]))).size, 0);
 });
 

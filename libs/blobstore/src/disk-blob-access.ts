@@ -133,6 +133,9 @@ export class DiskBlobAccess implements BlobAccess, BlobFiles {
   }
 
   async findMissing(digests: Iterable<Digest>): Promise<DigestSet> {
+    // Filtering a set needs no deduplication; for anything else only the (usually
+    // few) missing digests are deduplicated.
+    if (digests instanceof DigestSet) return digests.filter((digest) => !this.#index.has(digest));
     const missing: Digest[] = [];
     for (const digest of digests) if (!this.#index.has(digest)) missing.push(digest);
     return DigestSet.of(missing);
