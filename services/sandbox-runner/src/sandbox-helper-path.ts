@@ -12,14 +12,19 @@ const BUILT = fileURLToPath(new URL('../build/Release/actiond-sandbox', import.m
  * sources change.
  */
 export function sandboxHelperPath(): string {
+  return executableHelper(BUILT);
+}
+
+/** `path` if it is an executable file, else the error {@link sandboxHelperPath} documents. */
+export function executableHelper(path: string): string {
   try {
-    accessSync(BUILT, constants.X_OK);
+    accessSync(path, constants.X_OK);
   } catch (cause) {
     throw new Error(
-      `actiond-sandbox is not built at ${BUILT}: run \`pnpm install\` at the workspace root, ` +
+      `actiond-sandbox is not built at ${path}: run \`pnpm install\` at the workspace root, ` +
         'or `pnpm --filter @actiond/sandbox-runner run install` to rebuild it (needs python3, make and a C compiler)',
       { cause },
     );
   }
-  return BUILT;
+  return path;
 }
