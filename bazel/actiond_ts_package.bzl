@@ -10,7 +10,7 @@ turns it into the same graph rules_js users expect:
   :tests           test_suite of them
   :node_modules/*  the package's npm dependencies, linked from pnpm-lock.yaml
 
-tools/src/bazel/bazel-consistency.ts reads SRCS and TESTS below and every call of
+tools/src/bazel/pnpm-bazel-consistency.ts reads SRCS and TESTS below and every call of
 this macro, and checks them against the pnpm workspace: keep the two in step.
 """
 

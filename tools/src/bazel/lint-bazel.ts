@@ -5,7 +5,7 @@
  * to change in which file) and exits 1 when there is any.
  */
 import { fileURLToPath } from 'node:url';
-import { checkBazelConsistency } from './bazel-consistency.ts';
+import { checkBazelConsistency } from './pnpm-bazel-consistency.ts';
 import { buildifierBinary, findStarlarkFiles, lintStarlark } from './buildifier-lint.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));

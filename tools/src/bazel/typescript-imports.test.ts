@@ -19,14 +19,18 @@ const g = await import('g');
 });
 
 test('commented-out imports declare nothing', () => {
-  const { specifiers } = scanImports("// import x from 'x';\n/* import y from 'y'; */\nimport z from 'z';\n");
+  const { specifiers } = scanImports(`// import x from 'x';
+/* import y from 'y'; */
+import z from 'z';
+`);
   assert.deepEqual(specifiers, ['z']);
 });
 
 test('finds files read relative to the module', () => {
-  const { siblingFiles } = scanImports(
-    "const a = new URL('../build/Release/helper', import.meta.url);\nconst b = join(import.meta.dirname, 'fixtures', 'x.bin');\nconst c = new URL(name, import.meta.url);\n",
-  );
+  const { siblingFiles } = scanImports(`const a = new URL('../build/Release/helper', import.meta.url);
+const b = join(import.meta.dirname, 'fixtures', 'x.bin');
+const c = new URL(name, import.meta.url);
+`);
   assert.deepEqual(siblingFiles, ['../build/Release/helper', 'fixtures/x.bin']);
 });
 
@@ -37,4 +41,9 @@ test('maps specifiers to npm package names and skips relative paths and built-in
   assert.equal(packageOfSpecifier('./x.ts', builtins), undefined);
   assert.equal(packageOfSpecifier('node:fs', builtins), undefined);
   assert.equal(packageOfSpecifier('fs/promises', builtins), undefined);
+});
+
+test('text inside template literals is not an import of the module', () => {
+  const code = 'const script = `import { x } from ${JSON.stringify(path)}; import y from \'@scope/child\';`;\nimport real from \'real\';\n';
+  assert.deepEqual(scanImports(code).specifiers, ['real']);
 });

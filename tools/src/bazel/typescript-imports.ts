@@ -2,10 +2,10 @@
  * What a TypeScript source file depends on, read from its text: the module
  * specifiers of its static and dynamic imports and re-exports, and the files
  * it locates next to itself at run time (`new URL('x', import.meta.url)`,
- * `join(import.meta.dirname, 'x')`). Comments are removed first so that
- * commented-out code declares nothing; strings inside template literals are
- * not module specifiers and are skipped because a specifier must be a plain
- * quoted string.
+ * `join(import.meta.dirname, 'x')`). Comments and the text of template
+ * literals are blanked first: commented-out code declares nothing, and a
+ * template literal is data (a child process's script, a fixture), not this
+ * module's imports.
  */
 
 /** The dependencies one file declares. */
@@ -47,7 +47,7 @@ export function packageOfSpecifier(specifier: string, builtins: ReadonlySet<stri
   return builtins.has(name) ? undefined : name;
 }
 
-/** Replaces comments with spaces, keeping strings (including template literals) intact. */
+/** Replaces comments and template literals' text with spaces, keeping quoted strings intact. */
 function stripComments(text: string): string {
   let out = '';
   let i = 0;
@@ -64,7 +64,9 @@ function stripComments(text: string): string {
     } else if (c === '"' || c === "'" || c === '`') {
       let j = i + 1;
       while (j < text.length && text[j] !== c) j += text[j] === '\\' ? 2 : 1;
-      out += text.slice(i, j + 1);
+      // A template literal's text is data (a script for a child process, a
+      // fixture), never a specifier of this module: blank it.
+      out += c === '`' ? `\`${text.slice(i + 1, j).replace(/[^\n]/g, ' ')}\`` : text.slice(i, j + 1);
       i = j + 1;
     } else {
       out += c;

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { evaluateGlob } from './bazel-glob.ts';
+import { evaluateGlob } from './build-glob.ts';
 
 /** One package of the pnpm workspace, as pnpm-workspace.yaml and its package.json declare it. */
 export interface WorkspacePackage {
