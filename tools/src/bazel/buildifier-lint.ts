@@ -84,3 +84,8 @@ export function lintStarlark(binary: string, root: string, files: readonly strin
   }
   return problems;
 }
+
+/** Formats `files` (repository-relative) in place, as `buildifier` with no flags does. */
+export function formatStarlark(binary: string, root: string, files: readonly string[]): void {
+  if (files.length > 0) execFileSync(binary, ['--mode=fix', '--lint=off', ...files], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+}

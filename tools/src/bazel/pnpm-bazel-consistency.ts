@@ -48,7 +48,8 @@ export function checkBazelConsistency(root: string): Finding[] {
   return findings;
 }
 
-interface PackageFacts {
+/** What a package's BUILD file must say, derived from its files. */
+export interface PackageFacts {
   readonly srcFiles: readonly string[];
   readonly testFiles: readonly string[];
   /** npm packages imported by the sources / only by the tests, each with the first file importing it. */
@@ -169,7 +170,7 @@ function compareDeps(add: (m: string) => void, where: string, attr: string, list
 }
 
 /** Which files a package builds and tests and which npm packages they import. */
-function packageFacts(root: string, dir: string, files: readonly string[], srcs: readonly string[], tests: readonly string[]): PackageFacts {
+export function packageFacts(root: string, dir: string, files: readonly string[], srcs: readonly string[], tests: readonly string[]): PackageFacts {
   const testFiles = evaluateGlob(files, tests);
   const srcFiles = evaluateGlob(files, srcs, tests);
   const collect = (list: readonly string[]): Map<string, string> => {
