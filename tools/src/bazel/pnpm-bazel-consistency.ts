@@ -230,7 +230,11 @@ function checkBazelignore(root: string, packages: readonly WorkspacePackage[]): 
 
 /** The default runtime of //platforms and of --config=actiond must be runtimes of the lock. */
 function checkRuntimeNames(root: string): Finding[] {
-  const lock = JSON.parse(readFileSync(join(root, 'runtimes/runtimes.lock.json'), 'utf8')) as { runtimes: Array<{ name: string }> };
+  const lockPath = join(root, 'runtimes/runtimes.lock.json');
+  if (!existsSync(lockPath)) {
+    return [{ file: 'runtimes/runtimes.lock.json', message: 'runtimes/runtimes.lock.json is missing: MODULE.bazel (debian_packages), //platforms and //runtimes read it; create it with `pnpm runtimes:update`' }];
+  }
+  const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as { runtimes: Array<{ name: string }> };
   const names = lock.runtimes.map((r) => r.name);
   const out: Finding[] = [];
   const platforms = parseStarlarkFile(readFileSync(join(root, 'platforms/BUILD.bazel'), 'utf8'), 'platforms/BUILD.bazel');
