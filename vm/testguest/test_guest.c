@@ -3,7 +3,7 @@
  *
  * Installed as bin/actiond-guest in a tiny system squashfs. It prints what the
  * test asserts on, one "test-guest:" line each: the kernel release, the
- * mounts, the ACTIOND_* environment init passed, and the marker it finds in
+ * mounts, the ACTIOND_* environment init passed, the virtio-serial ports, and the marker it finds in
  * /cas from the previous boot (proving the CAS disk was not reformatted).
  * Then it writes a new marker and ends the way testguest.mode= on the kernel
  * command line asks:
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/reboot.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -37,6 +38,31 @@ static void print_file(const char *label, const char *path) {
     printf("test-guest: %s %s\n", label, line);
   }
   fclose(f);
+}
+
+/* One line per virtio-serial port: its device name and the name the host gave it. */
+static void print_virtio_ports(void) {
+  DIR *d = opendir("/sys/class/virtio-ports");
+  if (d == NULL) {
+    printf("test-guest: virtio-ports <none>\n");
+    return;
+  }
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    char path[300], name[128] = "";
+    snprintf(path, sizeof path, "/sys/class/virtio-ports/%s/name", e->d_name);
+    FILE *f = fopen(path, "r");
+    if (f != NULL) {
+      if (fgets(name, sizeof name, f) == NULL) name[0] = '\0';
+      fclose(f);
+    }
+    name[strcspn(name, "\n")] = '\0';
+    char dev[300];
+    snprintf(dev, sizeof dev, "/dev/%s", e->d_name);
+    printf("test-guest: virtio-port %s %s %s\n", e->d_name, name, access(dev, R_OK | W_OK) == 0 ? "rw" : "missing");
+  }
+  closedir(d);
 }
 
 /* Returns the value of word key=VALUE in /proc/cmdline, or def. */
@@ -68,6 +94,7 @@ int main(void) {
     const char *v = getenv(env[i]);
     printf("test-guest: env %s=%s\n", env[i], v ? v : "<unset>");
   }
+  print_virtio_ports();
   print_file("previous-marker", "/cas/test-guest-marker");
 
   /* The boot number in the marker grows by one per boot on the same CAS image. */

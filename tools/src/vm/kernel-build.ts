@@ -28,6 +28,8 @@ export interface KernelBuildOptions {
   readonly outDir: string;
   /** Cache root (default: cacheRoot()). */
   readonly cacheDir?: string;
+  /** Directory holding common.config and the architecture fragment (default: vm/kernel). */
+  readonly fragmentDir?: string;
   /** Kernel source tarball (default: $ACTIOND_LINUX_SOURCE, else DEFAULT_LINUX_SOURCE). */
   readonly sourceTarball?: string;
   /** make -j value (default 2, the size of our machines). */
@@ -139,13 +141,13 @@ async function ensureSource(tarball: string, sha256: string, root: string, log: 
   return findTree(target);
 }
 
-function readFragments(arch: VmArch): { texts: KeyedText[]; settings: KconfigSetting[]; paths: string[] } {
+function readFragments(arch: VmArch, dir: string): { texts: KeyedText[]; settings: KconfigSetting[]; paths: string[] } {
   const texts: KeyedText[] = [];
   const settings: KconfigSetting[] = [];
   const paths: string[] = [];
   for (const name of ['common.config', arch.fragment]) {
-    const path = join(VM_DIR, 'kernel', name);
-    const shown = `vm/kernel/${name}`;
+    const path = join(dir, name);
+    const shown = path.startsWith(REPO_ROOT) ? path.slice(REPO_ROOT.length) : path;
     const text = readFileSync(path, 'utf8');
     texts.push({ name: shown, text });
     settings.push(...parseKconfigFragment(text, shown));
@@ -177,7 +179,7 @@ export async function buildKernel(options: KernelBuildOptions): Promise<KernelBu
     throw new Error(`kernel source ${tarball} not found: install Debian package linux-source-6.1 (vm/install-build-deps.sh), or point ACTIOND_LINUX_SOURCE at a kernel source tarball`);
   }
 
-  const fragments = readFragments(arch);
+  const fragments = readFragments(arch, options.fragmentDir ?? join(VM_DIR, 'kernel'));
   const versions = await toolVersions(arch);
   const sourceSha256 = await sha256File(tarball);
   const scripts = KEYED_SCRIPTS.map((name) => ({ name, text: readFileSync(new URL(name, import.meta.url), 'utf8') }));
@@ -204,7 +206,7 @@ export async function buildKernel(options: KernelBuildOptions): Promise<KernelBu
         tarball,
         sourceSha256,
         versions,
-        fragmentPaths: fragments.paths.map((p) => p.slice(REPO_ROOT.length)),
+        fragmentPaths: fragments.texts.map((t) => t.name),
         buildSeconds: Math.round((Date.now() - started) / 100) / 10,
       });
       log(`kernel ${arch.name} ${key.slice(0, 16)}: built in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -30,6 +30,18 @@ describe('qemuCommand', () => {
     assert.match(args.join(' '), /-machine virt -cpu cortex-a57/);
   });
 
+  it('adds named virtio-serial ports, listening on a unix socket when given one', () => {
+    const { args } = qemuCommand({ ...base, arch: 'x86_64', disks: [], serialPorts: [{ name: 'actiond.0', socketPath: '/tmp/s.sock' }, { name: 'spare' }] });
+    assert.deepEqual(args.slice(args.indexOf('virtio-serial-pci,id=vser') - 1), [
+      '-device', 'virtio-serial-pci,id=vser',
+      '-chardev', 'socket,id=port0,path=/tmp/s.sock,server=on,wait=off',
+      '-device', 'virtserialport,bus=vser.0,chardev=port0,name=actiond.0',
+      '-chardev', 'null,id=port1',
+      '-device', 'virtserialport,bus=vser.0,chardev=port1,name=spare',
+    ]);
+    assert.throws(() => qemuCommand({ ...base, arch: 'x86_64', disks: [], serialPorts: [{ name: 'a b' }] }), /virtio-serial port name 'a b'/);
+  });
+
   it('rejects what QEMU would misparse or cannot do: commas in paths, bad serials, MMIO on x86', () => {
     assert.throws(() => qemuCommand({ ...base, arch: 'x86_64', disks: [{ path: '/a,b.img' }] }), /contains a comma/);
     assert.throws(() => qemuCommand({ ...base, arch: 'x86_64', disks: [{ path: '/a', serial: 'has space' }] }), /disk serial 'has space'/);

@@ -12,6 +12,14 @@ export interface QemuDisk {
   readonly transport?: 'pci' | 'mmio';
 }
 
+/** A virtio-serial port (the guest sees /dev/vportNpM, named in /sys/class/virtio-ports/NAME/name). */
+export interface QemuSerialPort {
+  /** The port name the guest reads, e.g. "actiond.0". */
+  readonly name: string;
+  /** Host end: a unix socket QEMU listens on; without it the port is connected to nothing. */
+  readonly socketPath?: string;
+}
+
 /** A QEMU boot of kernel + initramfs under TCG with the console on the emulated UART. */
 export interface QemuBootOptions {
   readonly arch: string;
@@ -21,6 +29,8 @@ export interface QemuBootOptions {
   readonly append: string;
   /** Attached in order: on PCI the first is /dev/vda, the next /dev/vdb, and so on. */
   readonly disks: readonly QemuDisk[];
+  /** virtio-serial ports on one virtio-serial-pci controller. */
+  readonly serialPorts?: readonly QemuSerialPort[];
   readonly memoryMiB?: number;
   readonly cpus?: number;
   /** The VM is killed after this long. */
@@ -71,6 +81,14 @@ export function qemuCommand(options: QemuBootOptions): { command: string; args: 
     args.push('-drive', `if=none,id=disk${i},file=${disk.path},format=raw${disk.readOnly === true ? ',readonly=on' : ''}`);
     const device = disk.transport === 'mmio' ? 'virtio-blk-device' : 'virtio-blk-pci';
     args.push('-device', `${device},drive=disk${i}${disk.serial === undefined ? '' : `,serial=${disk.serial}`}`);
+  });
+  const ports = options.serialPorts ?? [];
+  if (ports.length > 0) args.push('-device', 'virtio-serial-pci,id=vser');
+  ports.forEach((port, i) => {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(port.name)) throw new Error(`virtio-serial port name '${port.name}' must be 1-64 of [A-Za-z0-9._-]`);
+    if (port.socketPath?.includes(',') === true) throw new Error(`socket path '${port.socketPath}' contains a comma, which QEMU's -chardev syntax cannot take`);
+    args.push('-chardev', port.socketPath === undefined ? `null,id=port${i}` : `socket,id=port${i},path=${port.socketPath},server=on,wait=off`);
+    args.push('-device', `virtserialport,bus=vser.0,chardev=port${i},name=${port.name}`);
   });
   return { command: arch.qemu, args };
 }

@@ -90,17 +90,17 @@ describe('x86_64 VM guest', { skip }, () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const boot = (append: string, disks: QemuDisk[]): Promise<QemuBootResult> =>
-    bootQemuGuest({ arch: 'x86_64', kernel: a.kernel, initrd: a.initrd, append, disks, timeoutMs: 120_000 } satisfies QemuBootOptions);
+  const boot = (append: string, disks: QemuDisk[], extra: Partial<QemuBootOptions> = {}): Promise<QemuBootResult> =>
+    bootQemuGuest({ arch: 'x86_64', kernel: a.kernel, initrd: a.initrd, append, disks, timeoutMs: 120_000, ...extra });
 
-  it('boots to the guest with the CAS disk mounted ext4 read-write and the system and runtimes images read-only', async (t) => {
+  it('boots to the guest with the CAS disk mounted ext4 read-write, the system and runtimes images read-only, and a virtio-serial port', async (t) => {
     const cas = join(dir, 'cas-first.ext4');
     await createCasImage(cas, 64 * 1024 * 1024);
-    const result = await boot('actiond.cas=/dev/vda actiond.system=/dev/vdb actiond.runtimes=/dev/vdc actiond.port=8980', [
-      { path: cas },
-      { path: a.system, readOnly: true },
-      { path: a.system, readOnly: true },
-    ]);
+    const result = await boot(
+      'actiond.cas=/dev/vda actiond.system=/dev/vdb actiond.runtimes=/dev/vdc actiond.port=8980',
+      [{ path: cas }, { path: a.system, readOnly: true }, { path: a.system, readOnly: true }],
+      { serialPorts: [{ name: 'actiond.0' }] },
+    );
     assertPoweredOff(result);
     reportTiming(t, result);
     assert.ok(!has(result, /FATAL/), consoleText(result));
@@ -123,6 +123,7 @@ describe('x86_64 VM guest', { skip }, () => {
       /^test-guest: env ACTIOND_CAS_DIR=\/cas$/,
       /^test-guest: env ACTIOND_RUNTIMES_DIR=\/runtimes$/,
       /^test-guest: env ACTIOND_PORT=8980$/,
+      /^test-guest: virtio-port vport\d+p1 actiond\.0 rw$/,
       /^test-guest: previous-marker <none>$/,
       /^test-guest: wrote-marker boot 1$/,
       /^test-guest: powering off$/,
