@@ -102,9 +102,17 @@ def actiond_ts_package(
         cmd = "sed -e 's#\\(\"\\./src/[^\"]*\\)\\.ts\"#\\1.js\"#g' $< > $@",
     )
 
+    # Only this package's own files: the packages it depends on are linked beside
+    # it, and its source package.json gives way to the rewritten one.
     npm_package(
         name = "pkg",
         srcs = [":" + name, ":bazel_package_json"] + data,
+        exclude_srcs_patterns = [
+            "**/node_modules/**",
+            "package.json",
+        ],
+        include_transitive_sources = False,
+        include_transitive_types = False,
         replace_prefixes = {"bazel/package.json": "package.json"},
         visibility = visibility,
     )
