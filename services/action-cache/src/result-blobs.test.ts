@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Digest } from '@actiond/digest';
+import { ActionResult, Directory, Tree } from '@actiond/proto';
+import { FakeBlobAccess } from './fake-blob-access.ts';
+import { checkResultBlobs } from './result-blobs.ts';
+
+/** A CAS holding a complete result: one file, stdout, and a directory with a subdirectory. */
+function completeResult(options: { rootDirectory?: boolean } = {}) {
+  const blobs = new FakeBlobAccess();
+  const file = blobs.add('object code');
+  const stdout = blobs.add('compiler chatter');
+  const inTree = blobs.add('generated header');
+  const inSubdir = blobs.add('generated source');
+  const sub = Directory.fromPartial({ files: [{ name: 'x.c', digest: inSubdir }] });
+  const subDigest = blobs.add(Buffer.from(Directory.encode(sub).finish()));
+  const root = Directory.fromPartial({ files: [{ name: 'x.h', digest: inTree }], directories: [{ name: 'src', digest: subDigest }] });
+  const rootDigest = blobs.add(Buffer.from(Directory.encode(root).finish()));
+  const tree = blobs.add(Buffer.from(Tree.encode({ root, children: [sub] }).finish()));
+  const result = ActionResult.fromPartial({
+    outputFiles: [{ path: 'a.o', digest: file }],
+    outputDirectories: [{ path: 'gen', treeDigest: tree, rootDirectoryDigest: options.rootDirectory ? rootDigest : undefined }],
+    stdoutDigest: stdout,
+    stderrDigest: { hash: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', sizeBytes: 0 },
+  });
+  return { blobs, result, file, stdout, inTree, inSubdir, subDigest, rootDigest, tree };
+}
+
+const keys = (digests: readonly Digest[]) => digests.map((d) => d.key);
+
+test('a result whose outputs, stdout, Tree and Tree files are all stored has nothing missing', async () => {
+  const { blobs, result } = completeResult();
+  assert.deepEqual(await checkResultBlobs(result, blobs), { missing: [], malformed: [] });
+});
+
+test('each absent blob is reported: output file, stdout, and files listed in the Tree at any depth', async () => {
+  const { blobs, result, file, stdout, inTree, inSubdir } = completeResult();
+  for (const gone of [file, stdout, inTree, inSubdir]) blobs.remove(gone);
+  assert.deepEqual(keys((await checkResultBlobs(result, blobs)).missing), keys([file, stdout, inTree, inSubdir]));
+});
+
+test('an absent Tree blob is reported, and its files cannot be checked', async () => {
+  const { blobs, result, tree } = completeResult();
+  blobs.remove(tree);
+  assert.deepEqual(keys((await checkResultBlobs(result, blobs)).missing), keys([tree]));
+});
+
+test('Directory blobs count only when the result reports root_directory_digest', async () => {
+  const plain = completeResult();
+  plain.blobs.remove(plain.subDigest);
+  plain.blobs.remove(plain.rootDigest);
+  assert.deepEqual((await checkResultBlobs(plain.result, plain.blobs)).missing, []);
+
+  const withRoot = completeResult({ rootDirectory: true });
+  withRoot.blobs.remove(withRoot.subDigest);
+  assert.deepEqual(keys((await checkResultBlobs(withRoot.result, withRoot.blobs)).missing), keys([withRoot.subDigest]));
+  withRoot.blobs.remove(withRoot.rootDigest);
+  assert.deepEqual(keys((await checkResultBlobs(withRoot.result, withRoot.blobs)).missing), keys([withRoot.rootDigest, withRoot.subDigest]));
+});
+
+test('a Tree blob that does not decode, or lists a malformed digest, is reported as malformed naming the field', async () => {
+  const { blobs, result } = completeResult();
+  const garbage = blobs.add(Buffer.from([0x0a, 0x7f, 0x01]));
+  const broken = ActionResult.fromPartial({ ...result, outputDirectories: [{ path: 'gen', treeDigest: garbage }] });
+  assert.deepEqual((await checkResultBlobs(broken, blobs)).malformed, [
+    { field: 'action_result.output_directories[0].tree_digest', description: `blob ${garbage} is not a valid Tree message` },
+  ]);
+
+  const badFile = Tree.fromPartial({ root: {}, children: [{ files: [{ name: 'f', digest: { hash: 'XYZ', sizeBytes: 1 } }] }] });
+  const badTree = blobs.add(Buffer.from(Tree.encode(badFile).finish()));
+  const listed = ActionResult.fromPartial({ outputDirectories: [{ path: 'gen', treeDigest: badTree }] });
+  const [violation] = (await checkResultBlobs(listed, blobs)).malformed;
+  assert.equal(violation?.field, 'action_result.output_directories[0].tree_digest');
+  assert.match(violation?.description ?? '', new RegExp(`^Tree ${badTree}: children\\[0\\]\\.files\\[0\\]\\.digest: invalid SHA256 digest hash "XYZ"`));
+});
+
+test('a malformed digest in the result itself is reported by field path, and the rest is still checked', async () => {
+  const { blobs, result, stdout } = completeResult();
+  blobs.remove(stdout);
+  const bad = ActionResult.fromPartial({ ...result, stderrDigest: { hash: 'ab', sizeBytes: -1 } });
+  const check = await checkResultBlobs(bad, blobs);
+  assert.deepEqual(keys(check.missing), keys([stdout]));
+  assert.deepEqual(check.malformed.map((v) => v.field), ['action_result.stderr_digest']);
+});
