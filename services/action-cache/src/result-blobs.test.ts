@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Digest } from '@actiond/digest';
+import { type Digest, SHA256 } from '@actiond/digest';
 import { ActionResult, Directory, Tree } from '@actiond/proto';
 import { FakeBlobAccess } from './fake-blob-access.ts';
 import { checkResultBlobs } from './result-blobs.ts';
@@ -81,4 +81,30 @@ test('a malformed digest in the result itself is reported by field path, and the
   const check = await checkResultBlobs(bad, blobs);
   assert.deepEqual(keys(check.missing), keys([stdout]));
   assert.deepEqual(check.malformed.map((v) => v.field), ['action_result.stderr_digest']);
+});
+
+test('a Tree file entry without a digest is malformed', async () => {
+  const blobs = new FakeBlobAccess();
+  const tree = blobs.add(Buffer.from(Tree.encode(Tree.fromPartial({ root: { files: [{ name: 'f' }] } })).finish()));
+  const check = await checkResultBlobs(ActionResult.fromPartial({ outputDirectories: [{ path: 'd', treeDigest: tree }] }), blobs);
+  assert.deepEqual(check.malformed, [
+    { field: 'action_result.output_directories[0].tree_digest', description: `Tree ${tree}: root.files[0].digest is missing` },
+  ]);
+});
+
+test('missing blobs of several Trees are reported in result order, whichever Tree is read first', async () => {
+  /** Reads of the earlier Trees finish last. */
+  class LaterFirst extends FakeBlobAccess {
+    readonly delays = new Map<string, number>();
+    override async get(digest: Digest): Promise<Buffer> {
+      for (let i = this.delays.get(digest.key) ?? 0; i > 0; i--) await new Promise(setImmediate);
+      return super.get(digest);
+    }
+  }
+  const blobs = new LaterFirst();
+  const absent = ['first', 'second', 'third'].map((s) => SHA256.compute(Buffer.from(s)));
+  const trees = absent.map((d, i) => blobs.add(Buffer.from(Tree.encode(Tree.fromPartial({ root: { files: [{ name: `f${i}`, digest: d }] } })).finish())));
+  trees.forEach((t, i) => blobs.delays.set(t.key, 10 * (trees.length - i)));
+  const result = ActionResult.fromPartial({ outputDirectories: trees.map((t, i) => ({ path: `d${i}`, treeDigest: t })) });
+  assert.deepEqual(keys((await checkResultBlobs(result, blobs)).missing), keys(absent));
 });

@@ -37,13 +37,13 @@ export async function checkResultBlobs(
 ): Promise<ResultBlobCheck> {
   const fn = blobs.digestFunction;
   const malformed: FieldViolation[] = [];
-  const parse = (message: DigestMessage | undefined, at: string, description = (why: string) => why) => {
+  const parse = (message: DigestMessage | undefined, at: string) => {
     if (message === undefined) return undefined;
     try {
       return Digest.parse(message.hash, message.sizeBytes, fn);
     } catch (err) {
       if (!(err instanceof InvalidDigestError)) throw err;
-      malformed.push({ field: at, description: description(err.message) });
+      malformed.push({ field: at, description: err.message });
       return undefined;
     }
   };
@@ -53,7 +53,7 @@ export async function checkResultBlobs(
   result.outputFiles.forEach((file, i) => push(parse(file.digest, `${field}.output_files[${i}].digest`)));
   push(parse(result.stdoutDigest, `${field}.stdout_digest`));
   push(parse(result.stderrDigest, `${field}.stderr_digest`));
-  const trees: { digest: Digest; at: string; withDirectories: boolean }[] = [];
+  const trees: TreeReference[] = [];
   result.outputDirectories.forEach((directory, i) => {
     const at = `${field}.output_directories[${i}]`;
     const tree = parse(directory.treeDigest, `${at}.tree_digest`);
@@ -64,36 +64,60 @@ export async function checkResultBlobs(
   });
 
   const missingDirect = await blobs.findMissing(direct);
-  const inTrees: Digest[] = [];
-  const missingTrees: Digest[] = [];
-  await Promise.all(
-    trees
-      .filter((tree) => !missingDirect.has(tree.digest))
-      .map(async ({ digest, at, withDirectories }) => {
-        const tree = await readTree(blobs, digest);
-        if (tree === 'missing') return missingTrees.push(digest);
-        if (tree === 'malformed') return malformed.push({ field: at, description: `blob ${digest} is not a valid Tree message` });
-        const where = (path: string) => (why: string) => `Tree ${digest}: ${path}: ${why}`;
-        const directories: [Directory | undefined, string][] = [
-          [tree.root, 'root'],
-          ...tree.children.map((child, i): [Directory, string] => [child, `children[${i}]`]),
-        ];
-        for (const [directory, path] of directories) {
-          if (directory === undefined) continue;
-          directory.files.forEach((file, i) => {
-            const digest = parse(file.digest, at, where(`${path}.files[${i}].digest`));
-            if (digest !== undefined) inTrees.push(digest);
-          });
-          if (!withDirectories) continue;
-          directory.directories.forEach((child, i) => {
-            const digest = parse(child.digest, at, where(`${path}.directories[${i}].digest`));
-            if (digest !== undefined) inTrees.push(digest);
-          });
-        }
-      }),
+  // One outcome per Tree, in result order, so the answer does not depend on
+  // which read finishes first.
+  const outcomes = await Promise.all(
+    trees.filter((tree) => !missingDirect.has(tree.digest)).map((tree) => treeBlobs(blobs, tree)),
   );
-  const missingInTrees = await blobs.findMissing(inTrees);
-  return { missing: DigestSet.of([...missingDirect, ...missingTrees, ...missingInTrees]).toArray(), malformed };
+  const missingInTrees = await blobs.findMissing(outcomes.flatMap((o) => o.listed));
+  return {
+    missing: DigestSet.of([...missingDirect, ...outcomes.flatMap((o) => o.missing), ...missingInTrees]).toArray(),
+    malformed: [...malformed, ...outcomes.flatMap((o) => o.malformed)],
+  };
+}
+
+/** An output directory's Tree blob to read, and where the result names it. */
+interface TreeReference {
+  readonly digest: Digest;
+  readonly at: string;
+  /** Whether the Directory blobs count too (the result also gives root_directory_digest). */
+  readonly withDirectories: boolean;
+}
+
+/** What one Tree blob lists: blobs to look for, or why it cannot be read. */
+interface TreeOutcome {
+  readonly listed: readonly Digest[];
+  readonly missing: readonly Digest[];
+  readonly malformed: readonly FieldViolation[];
+}
+
+async function treeBlobs(blobs: BlobAccess, { digest, at, withDirectories }: TreeReference): Promise<TreeOutcome> {
+  const tree = await readTree(blobs, digest);
+  if (tree === 'missing') return { listed: [], missing: [digest], malformed: [] };
+  if (tree === 'malformed') {
+    return { listed: [], missing: [], malformed: [{ field: at, description: `blob ${digest} is not a valid Tree message` }] };
+  }
+  const listed: Digest[] = [];
+  const malformed: FieldViolation[] = [];
+  const add = (message: DigestMessage | undefined, path: string) => {
+    try {
+      if (message !== undefined) listed.push(Digest.parse(message.hash, message.sizeBytes, blobs.digestFunction));
+      else malformed.push({ field: at, description: `Tree ${digest}: ${path} is missing` });
+    } catch (err) {
+      if (!(err instanceof InvalidDigestError)) throw err;
+      malformed.push({ field: at, description: `Tree ${digest}: ${path}: ${err.message}` });
+    }
+  };
+  const directories: [Directory | undefined, string][] = [
+    [tree.root, 'root'],
+    ...tree.children.map((child, i): [Directory, string] => [child, `children[${i}]`]),
+  ];
+  for (const [directory, path] of directories) {
+    if (directory === undefined) continue;
+    directory.files.forEach((file, i) => add(file.digest, `${path}.files[${i}].digest`));
+    if (withDirectories) directory.directories.forEach((child, i) => add(child.digest, `${path}.directories[${i}].digest`));
+  }
+  return { listed, missing: [], malformed };
 }
 
 /** The decoded Tree blob, or why there is none to use. */
