@@ -1,0 +1,1 @@
+export type { ActionExecutor, ExecuteTask } from './action-executor.ts';
