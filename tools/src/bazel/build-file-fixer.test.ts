@@ -38,7 +38,7 @@ test('--fix creates missing BUILD files and sets deps and test_deps so that the 
   write('package.json', JSON.stringify({ scripts: { test: "node --test 'libs/*/src/**/*.test.ts'" }, devDependencies: { node: '24.21.0' } }));
   write('tsconfig.json', JSON.stringify({ include: ['libs/*/src/**/*.ts'] }));
   write('MODULE.bazel', 'NODE_VERSION = "24.21.0"\n');
-  write('.bazelignore', 'node_modules\nlibs/a/node_modules\nlibs/b/node_modules\n');
+  write('.bazelignore', 'node_modules\nlibs/a/node_modules');
   write('.bazelrc', '');
   write('runtimes/runtimes.lock.json', JSON.stringify({ runtimes: [{ name: 'glibc2.36' }] }));
   write('platforms/BUILD.bazel', 'actiond_execution_platforms(\n    name = "actiond",\n    default_runtime = "glibc2.36",\n    runtimes = [],\n)\n');
@@ -50,7 +50,8 @@ test('--fix creates missing BUILD files and sets deps and test_deps so that the 
   write('libs/b/src/index.ts', 'export const b = 1;\n');
   assert.ok(checkBazelConsistency(root).length > 0);
 
-  assert.deepEqual(fixPackageBuildFiles(root), ['libs/a/BUILD.bazel', 'libs/b/BUILD.bazel']);
+  assert.deepEqual(fixPackageBuildFiles(root), ['.bazelignore', 'libs/a/BUILD.bazel', 'libs/b/BUILD.bazel']);
+  assert.equal(readFileSync(join(root, '.bazelignore'), 'utf8'), 'node_modules\nlibs/a/node_modules\nlibs/b/node_modules\n');
   formatStarlark(buildifierBinary(REPO), root, ['libs/a/BUILD.bazel', 'libs/b/BUILD.bazel']);
   assert.deepEqual(checkBazelConsistency(root), []);
   assert.deepEqual(lintStarlark(buildifierBinary(REPO), root, ['libs/a/BUILD.bazel', 'libs/b/BUILD.bazel']), []);

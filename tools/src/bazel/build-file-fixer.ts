@@ -6,8 +6,9 @@ import { parseStarlarkFile, readStarlarkConstant, stringList } from './starlark-
 import { listPackageFiles, readWorkspacePackages } from './workspace-packages.ts';
 
 /**
- * `pnpm lint:bazel --fix`: brings the mechanical parts of the package BUILD
- * files in line with the workspace — creates a missing BUILD.bazel, and
+ * `pnpm lint:bazel --fix`: brings the mechanical parts of the Bazel files in
+ * line with the workspace — lists every package's node_modules in
+ * .bazelignore, creates a missing BUILD.bazel, and
  * rewrites the deps and test_deps of each actiond_ts_package call to exactly
  * the npm packages its sources and tests import — leaving every other
  * attribute and comment as it is. Returns the files it changed. Everything
@@ -20,7 +21,16 @@ export function fixPackageBuildFiles(root: string): string[] {
     tests: stringList(readStarlarkConstant(bzl, 'TESTS', 'bazel/actiond_ts_package.bzl'), 'TESTS'),
   };
   const changed: string[] = [];
-  for (const pkg of readWorkspacePackages(root)) {
+  const packages = readWorkspacePackages(root);
+  const ignorePath = join(root, '.bazelignore');
+  const ignore = existsSync(ignorePath) ? readFileSync(ignorePath, 'utf8') : '';
+  const ignored = new Set(ignore.split('\n').map((l) => l.trim().replace(/\/+$/, '')));
+  const missing = ['node_modules', ...packages.map((p) => `${p.dir}/node_modules`)].filter((d) => !ignored.has(d));
+  if (missing.length > 0) {
+    writeFileSync(ignorePath, `${ignore}${ignore === '' || ignore.endsWith('\n') ? '' : '\n'}${missing.join('\n')}\n`);
+    changed.push('.bazelignore');
+  }
+  for (const pkg of packages) {
     const buildPath = `${pkg.dir}/BUILD.bazel`;
     const files = listPackageFiles(root, pkg.dir);
     if (!existsSync(join(root, buildPath))) {
