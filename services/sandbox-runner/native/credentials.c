@@ -12,14 +12,11 @@
 static void drop_bounding_set(void) {
   /* Dropping from the bounding set needs CAP_SETPCAP, so this must come
    * before setresuid takes our capabilities away. The kernel may know more
-   * capabilities than our headers: count up until PR_CAPBSET_READ says
-   * EINVAL. */
+   * capabilities than our headers: drop upwards until it says EINVAL (no such
+   * capability). Dropping one already dropped succeeds. */
   for (int cap = 0;; cap++) {
-    if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0) {
-      if (errno == EINVAL) break;
-      DIE("prctl(PR_CAPBSET_READ, %d)", cap);
-    }
     if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+      if (errno == EINVAL && cap > 0) break;
       DIE("prctl(PR_CAPBSET_DROP, %d)", cap);
     }
   }
