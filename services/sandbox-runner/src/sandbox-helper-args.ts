@@ -36,8 +36,9 @@ export interface SandboxHelperPlan {
   readonly mounts: readonly SandboxMountStep[];
   /** The action's working directory inside the sandbox. */
   readonly workdir: string;
-  /** The unprivileged uid and gid the action runs as; 0 is refused. */
+  /** The unprivileged uid the action runs as; 0 is refused. */
   readonly uid: number;
+  /** The action's gid (no supplementary groups); 0 is refused. */
   readonly gid: number;
   /** Exactly the action's environment, in order; names are unique. */
   readonly env: readonly SandboxEnvironmentVariable[];
@@ -55,8 +56,9 @@ export interface SandboxHelperPlan {
   readonly killDelayMs?: number;
   /** An fd of the helper (>= 3) for its one-line status; see {@link parseSandboxHelperStatus}. */
   readonly statusFd?: number;
-  /** Host files for the action's stdout and stderr (created or truncated); absent: inherited. */
+  /** Host file for the action's stdout (created or truncated); absent: the helper's stdout. */
   readonly stdoutPath?: string;
+  /** Host file for the action's stderr (created or truncated); absent: the helper's stderr. */
   readonly stderrPath?: string;
 }
 

@@ -34,9 +34,11 @@ export interface SandboxDirs {
   readonly execroot: string;
   /** Scratch space for the test itself (status files, stdout files), not visible inside. */
   readonly scratch: string;
+  /** Removes all three. */
   dispose(): Promise<void>;
 }
 
+/** Makes a fresh set of directories under the OS temp dir, the execroot owned by the action's ids. */
 export async function makeSandboxDirs(): Promise<SandboxDirs> {
   const base = await mkdtemp(join(tmpdir(), 'actiond-sandbox-test-'));
   const dirs = { root: join(base, 'root'), execroot: join(base, 'execroot'), scratch: join(base, 'scratch') };
@@ -72,7 +74,9 @@ export function testPlan(dirs: SandboxDirs, overrides: Partial<SandboxHelperPlan
 
 /** What one helper run produced. */
 export interface HelperRun {
+  /** The helper's exit status (null if a signal killed the helper itself). */
   readonly exitCode: number | null;
+  /** What the action (and the helper) wrote to stdout and stderr. */
   readonly stdout: string;
   readonly stderr: string;
   /** Everything written to fd 3 (the --status-fd of testPlan). */
@@ -81,9 +85,11 @@ export interface HelperRun {
 
 /** A run whose status fd carried a well-formed line. */
 export interface SandboxRun extends HelperRun {
+  /** The parsed status line. */
   readonly status: SandboxHelperStatus;
 }
 
+/** How to drive one helper run. */
 export interface RunOptions {
   /** Written to the helper's stdin, which the action must never see. */
   readonly stdin?: string;

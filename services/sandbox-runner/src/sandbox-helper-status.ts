@@ -9,8 +9,9 @@ export const SANDBOX_SETUP_FAILED_EXIT_CODE = 125;
 export interface SandboxResourceUsage {
   /** Wall time from creating the sandbox to reaping it. */
   readonly wallMicros: number;
-  /** CPU time in user and kernel mode of every process of the sandbox. */
+  /** CPU time in user mode of every process of the sandbox. */
   readonly userMicros: number;
+  /** CPU time in kernel mode of every process of the sandbox (setup included). */
   readonly systemMicros: number;
   /** Largest resident set of any one process of the sandbox. */
   readonly maxRssKib: number;
