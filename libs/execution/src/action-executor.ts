@@ -1,5 +1,6 @@
 import type { Digest } from '@actiond/digest';
 import type { Action, Command, ExecuteResponse, ExecutionStage_Value, RequestMetadata } from '@actiond/proto';
+import type { ExecutionTimings } from './execution-timings.ts';
 
 /**
  * One action to run, already fetched and validated by the Execution service:
@@ -16,6 +17,22 @@ export interface ExecuteTask {
   readonly skipCacheLookup: boolean;
   /** `ExecutionPolicy.priority`: lower runs sooner; 0 is the default. */
   readonly priority: number;
+  /**
+   * How long the command may run, in milliseconds: `Action.timeout`, or the
+   * server's default when the action has none; never above the server's
+   * maximum (the service rejects larger requests). It covers running the
+   * command only, not queueing, input materialization or output upload. On
+   * expiry the executor kills the command and answers DEADLINE_EXCEEDED in
+   * `ExecuteResponse.status`, keeping whatever result it collected.
+   */
+  readonly timeoutMs: number;
+  /**
+   * The run's timing record, created empty by the service. The queue fills
+   * `queuedMs`; the executor that runs the action fills the other phases and
+   * counts. Rendered into `server_logs["timings"]` by the scheduler's
+   * TimingsLoggingActionExecutor, so the runner does not store it itself.
+   */
+  readonly timings: ExecutionTimings;
   /** From the client's `requestmetadata-bin` header, for logs; absent when not sent. */
   readonly requestMetadata: RequestMetadata | undefined;
   /**

@@ -1,1 +1,9 @@
 export type { ActionExecutor, ExecuteTask } from './action-executor.ts';
+export {
+  createExecutionTimings,
+  renderExecutionTimings,
+  storeTimingsLog,
+  TIMINGS_LOG_NAME,
+  type ExecutionTimings,
+  type LogBlobStore,
+} from './execution-timings.ts';
