@@ -1,6 +1,6 @@
 import { Digest, type DigestFunction, InvalidDigestError } from '@actiond/digest';
 import type { ActionResult, Digest as DigestMessage, OutputSymlink } from '@actiond/proto';
-import { invalidArgument, type FieldViolation } from '@actiond/status';
+import { type ActiondError, invalidArgument, type FieldViolation } from '@actiond/status';
 import { outputPathProblem } from './output-path.ts';
 
 /** Most violations one INVALID_ARGUMENT lists in its BadRequest detail; the trailer has a size budget. */
@@ -84,8 +84,17 @@ export function validateActionResult(result: ActionResult, fn: DigestFunction, f
   symlinks(result.outputDirectorySymlinks, 'output_directory_symlinks');
   symlinks(result.outputSymlinks, 'output_symlinks');
 
-  if (violations.length === 0) return;
-  const [first] = violations as [FieldViolation];
+  if (violations.length > 0) throw invalidActionResult(violations);
+}
+
+/**
+ * The INVALID_ARGUMENT for a result with these (one or more) violations: the
+ * message names the first, the BadRequest detail lists up to
+ * MAX_LISTED_VIOLATIONS.
+ */
+export function invalidActionResult(violations: readonly FieldViolation[]): ActiondError {
+  const [first] = violations;
+  if (first === undefined) throw new RangeError('invalidActionResult needs at least one violation');
   const more = violations.length > 1 ? ` (and ${violations.length - 1} more problems)` : '';
-  throw invalidArgument(`${first.field}: ${first.description}${more}`, violations.slice(0, MAX_LISTED_VIOLATIONS));
+  return invalidArgument(`${first.field}: ${first.description}${more}`, violations.slice(0, MAX_LISTED_VIOLATIONS));
 }
