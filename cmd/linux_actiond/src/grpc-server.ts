@@ -1,0 +1,56 @@
+import * as grpc from '@grpc/grpc-js';
+
+/** A grpc-js server bound to its port, with the port the OS gave it. */
+export interface BoundGrpcServer {
+  readonly server: grpc.Server;
+  readonly port: number;
+  /** Stops accepting calls, lets running calls finish for up to `graceMs`, then cuts the rest. */
+  stop(graceMs: number): Promise<void>;
+}
+
+/** Options for {@link startGrpcServer}. */
+export interface GrpcServerOptions {
+  /** `host:port` as grpc-js understands it (IPv6 in brackets). */
+  readonly address: string;
+  /** The largest message either side may send; must cover the CAS batch limit plus framing. */
+  readonly maxMessageBytes: number;
+  /** Registers the services on the server before it binds. */
+  readonly register: (server: grpc.Server) => void;
+}
+
+/**
+ * Creates, populates and binds the one gRPC server of a process. A bind
+ * failure (port in use, bad address) rejects with grpc-js's reason so `main`
+ * can print it on one line.
+ */
+export async function startGrpcServer(options: GrpcServerOptions): Promise<BoundGrpcServer> {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': options.maxMessageBytes,
+    'grpc.max_send_message_length': options.maxMessageBytes,
+    // Bazel keeps one channel open for the whole build; answer its keepalive
+    // pings instead of sending GOAWAY for "too many pings".
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 10_000,
+  });
+  options.register(server);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(options.address, grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
+      error ? reject(error) : resolve(boundPort),
+    );
+  });
+  return {
+    server,
+    port,
+    stop: (graceMs) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * `linux-actiond`: the process entry point. Parses the command line, runs the
+ * command, and turns failures into a one-line reason and a non-zero exit.
+ * This is the only place that reads argv, the environment or exits.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { parseCommandLine } from '@actiond/cli';
+import { linuxActiondCli } from './command-line.ts';
+import { serve } from './serve.ts';
+
+/** Exit status for a command line that did not parse (like getopt-based tools). */
+const EXIT_USAGE = 2;
+/** Exit status when the server could not start or stopped on an error. */
+const EXIT_FAILURE = 1;
+
+/**
+ * `pnpm serve -- --root=/x` hands the script `serve -- --root=/x`: pnpm passes
+ * its own `--` separator through. Drop a `--` right after the command so the
+ * documented pnpm form and the plain binary form mean the same.
+ */
+function withoutPnpmSeparator(argv: readonly string[]): readonly string[] {
+  return argv[1] === '--' ? [argv[0]!, ...argv.slice(2)] : argv;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommandLine(linuxActiondCli, withoutPnpmSeparator(argv));
+  switch (parsed.kind) {
+    case 'help':
+    case 'version':
+      process.stdout.write(parsed.text);
+      return 0;
+    case 'error':
+      process.stderr.write(`${parsed.error.message}\n${parsed.hint}\n`);
+      return EXIT_USAGE;
+    case 'run':
+      return serve(parsed.flags, { env: process.env, log: (line) => process.stderr.write(`${line}\n`) });
+  }
+}
+
+// grpc-js prints its own diagnostics to stderr (a failed bind, for one), which
+// would break the one-line-reason promise; serve reports what matters itself.
+// GRPC_VERBOSITY=DEBUG|INFO|ERROR brings them back for debugging.
+if (process.env['GRPC_VERBOSITY'] === undefined) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`linux-actiond: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = EXIT_FAILURE;
+  },
+);

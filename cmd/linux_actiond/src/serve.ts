@@ -1,0 +1,96 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { FlagValues } from '@actiond/cli';
+import { CompletenessCheckingActionCache, DiskActionCache, createActionCacheService } from '@actiond/action-cache';
+import { DiskBlobAccess, DiskKeyValueStore } from '@actiond/blobstore';
+import { createCapabilitiesService } from '@actiond/capabilities';
+import { InstanceNames, RECOMMENDED_MAX_MESSAGE_BYTES, createCasServices } from '@actiond/cas-service';
+import { createTelemetry, type Environment } from '@actiond/telemetry';
+import type { serveFlags } from './command-line.ts';
+import { startGrpcServer } from './grpc-server.ts';
+import { grpcAddress } from './listen-address.ts';
+import { waitForStopSignal } from './stop-signal.ts';
+import { ACTIOND_VERSION } from './version.ts';
+
+/** What `serve` takes from the process besides its flags. */
+export interface ServeEnvironment {
+  readonly env: Environment;
+  /** Writes one line for the operator (stderr in the binary). */
+  readonly log: (line: string) => void;
+  /** Resolves when the server should stop; SIGINT/SIGTERM unless a test passes its own. */
+  readonly stopRequested?: Promise<string>;
+  /** Called once the server listens, with the bound port (tests use port 0). */
+  readonly onListening?: (port: number) => void;
+}
+
+/** How long running calls may finish after a stop signal before they are cut. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+/**
+ * `linux-actiond serve`: opens the stores under --root, assembles the cache
+ * services on one gRPC port, and runs until SIGINT/SIGTERM. This function is
+ * the one place that chooses implementations and wraps them; the services
+ * themselves never read flags. Returns the exit status.
+ */
+export async function serve(flags: FlagValues<typeof serveFlags>, environment: ServeEnvironment): Promise<number> {
+  const { log } = environment;
+  const root = resolve(flags.root);
+  await mkdir(root, { recursive: true });
+  const instanceNames = new InstanceNames(flags.instanceName.length > 0 ? flags.instanceName : ['']);
+
+  const telemetry = await createTelemetry({
+    serviceName: 'actiond',
+    version: ACTIOND_VERSION,
+    metricsListen: flags.metricsListen,
+    otlpEndpoint: flags.otlpEndpoint,
+    env: environment.env,
+  });
+  const blobs = await DiskBlobAccess.open({ directory: `${root}/cas` });
+  const actionCache = new CompletenessCheckingActionCache(
+    new DiskActionCache(await DiskKeyValueStore.open({ directory: `${root}/ac` })),
+    { blobs },
+  );
+
+  const cas = createCasServices({ blobs, instanceNames, telemetry });
+  const services = [
+    ...cas,
+    createActionCacheService({ actionCache, blobs, instanceNames, telemetry }),
+    createCapabilitiesService({ instanceNames, telemetry }),
+  ];
+
+  let server;
+  try {
+    server = await startGrpcServer({
+      address: grpcAddress(flags.listen),
+      maxMessageBytes: RECOMMENDED_MAX_MESSAGE_BYTES,
+      register: (s) => services.forEach(({ service, implementation }) => s.addService(service, implementation)),
+    });
+  } catch (error) {
+    await cas.close();
+    await telemetry.shutdown();
+    log(`linux-actiond: cannot listen on ${grpcAddress(flags.listen)}: ${bindFailureReason(error)}`);
+    return 1;
+  }
+
+  const address = grpcAddress({ host: flags.listen.host, port: server.port });
+  const metrics = telemetry.metricsAddress ? `, metrics on http://${grpcAddress(telemetry.metricsAddress)}/metrics` : '';
+  log(`linux-actiond ${ACTIOND_VERSION}: serving REAPI on ${address} (root ${root}${metrics})`);
+  environment.onListening?.(server.port);
+
+  const signal = await (environment.stopRequested ?? waitForStopSignal());
+  log(`linux-actiond: ${signal} received, stopping`);
+  await server.stop(SHUTDOWN_GRACE_MS);
+  await cas.close();
+  await telemetry.shutdown();
+  log('linux-actiond: stopped');
+  return 0;
+}
+
+/** grpc-js wraps the socket error in a long sentence; keep the part an operator acts on. */
+function bindFailureReason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  if (text.includes('EADDRINUSE')) return 'the address is already in use';
+  if (text.includes('EADDRNOTAVAIL')) return 'no such local address';
+  if (text.includes('EACCES')) return 'permission denied';
+  return text;
+}
