@@ -10,6 +10,7 @@ test('a blob is present only with the exact size it was stored with', () => {
   index.add(HASH, 10);
   assert.ok(index.has(Digest.parse(HASH, 10)));
   assert.ok(!index.has(Digest.parse(HASH, 11)));
+  assert.ok(!index.has(Digest.parse('ee'.repeat(32), 10)));
   assert.equal(index.count, 1);
 });
 
@@ -21,4 +22,84 @@ test('removing with the wrong size leaves the blob; with the right size forgets 
   index.remove(Digest.parse(HASH, 10));
   assert.ok(!index.has(Digest.parse(HASH, 10)));
   assert.equal(index.count, 0);
+  index.remove(Digest.parse(HASH, 10));
+  assert.equal(index.count, 0);
+});
+
+test('adding a hash again replaces its size instead of adding a member', () => {
+  const index = new ExistenceIndex();
+  index.add(HASH, 1);
+  index.add(HASH, 2);
+  assert.equal(index.count, 1);
+  assert.ok(index.has(Digest.parse(HASH, 2)) && !index.has(Digest.parse(HASH, 1)));
+});
+
+test('hashes sharing their first 8 hex digits are told apart by the full hash', () => {
+  const index = new ExistenceIndex();
+  const same = (tail: string): string => `01234567${tail.repeat(56 / tail.length)}`;
+  for (const tail of ['a', 'b', 'c', 'd']) index.add(same(tail), 1);
+  index.remove(Digest.parse(same('b'), 1));
+  assert.deepEqual(['a', 'b', 'c', 'd', 'e'].map((tail) => index.has(Digest.parse(same(tail), 1))), [true, false, true, true, false]);
+});
+
+test('random adds and removes agree with a Map model through several resizes', () => {
+  // Deterministic xorshift PRNG so a failure reproduces.
+  let state = 0x2545f491;
+  const next = (): number => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return state >>> 0;
+  };
+  // A small pool of prefixes forces long probe runs and backward shifts across them.
+  const hashOf = (n: number): string => `${(n % 37).toString(16).padStart(8, '0')}${n.toString(16).padStart(56, '0')}`;
+  const probes = new Map(Array.from({ length: 6_000 }, (_, m) => [hashOf(m), [0, 1, 2].map((s) => Digest.parse(hashOf(m), s))] as const));
+  const index = new ExistenceIndex();
+  const model = new Map<string, number>();
+  for (let step = 0; step < 40_000; step++) {
+    const n = next() % 6_000;
+    const hash = hashOf(n);
+    const size = next() % 3;
+    const op = next() % 3;
+    if (op === 0) {
+      index.remove(Digest.parse(hash, size));
+      if (model.get(hash) === size) model.delete(hash);
+    } else {
+      index.add(hash, size);
+      model.set(hash, size);
+    }
+    if (step % 4_999 === 0 || step === 39_999) {
+      assert.equal(index.count, model.size, `count at step ${step}`);
+      for (const [h, sizes] of probes) {
+        sizes.forEach((digest, s) => assert.equal(index.has(digest), model.get(h) === s, `${h}/${s} at step ${step}`));
+      }
+    }
+  }
+});
+
+test('removals keep every member findable when probe runs wrap around the end of the table', () => {
+  // Many distinct prefixes at a load that keeps the table small, with fixed seeds so
+  // the runs that cross the table's end are the same on every run.
+  const hashOf = (n: number): string =>
+    `${(Math.imul(n + 1, 0x9e3779b1) >>> 0).toString(16).padStart(8, '0')}${n.toString(16).padStart(56, '0')}`;
+  const digests = Array.from({ length: 900 }, (_, n) => Digest.parse(hashOf(n), 1));
+  for (const seed of [1, 2, 3, 4]) {
+    const index = new ExistenceIndex(seed);
+    const model = new Set<number>();
+    let state = seed * 7919;
+    for (let step = 0; step < 6_000; step++) {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      const n = (state >>> 8) % digests.length;
+      if (model.has(n)) {
+        index.remove(digests[n]!);
+        model.delete(n);
+      } else {
+        index.add(digests[n]!.hash, 1);
+        model.add(n);
+      }
+      if (step % 25 === 0) {
+        digests.forEach((digest, m) => assert.equal(index.has(digest), model.has(m), `seed ${seed} step ${step} member ${m}`));
+      }
+    }
+  }
 });
