@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -49,23 +50,43 @@ static int is_block_device(const char *path) {
   return stat(path, &st) == 0 && S_ISBLK(st.st_mode);
 }
 
-/* Lists /sys/block into buf for error messages ("vda vdb" or "none"). */
+static int compare_names(const void *a, const void *b) {
+  return strcmp((const char *)a, (const char *)b);
+}
+
+/* Lists the non-empty block devices (sorted, "vda vdb", or "none") into buf for error messages. */
 static void list_block_devices(char *buf, size_t len) {
-  buf[0] = '\0';
+  char names[32][32];
+  size_t count = 0;
   DIR *d = opendir("/sys/block");
   if (d == NULL) {
     snprintf(buf, len, "(cannot read /sys/block)");
     return;
   }
   struct dirent *e;
+  while ((e = readdir(d)) != NULL && count < sizeof names / sizeof names[0]) {
+    if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof names[0]) continue;
+    /* Unattached loop devices have size 0: they are not disks anyone meant. */
+    char path[300], size[32] = "";
+    snprintf(path, sizeof path, "/sys/block/%s/size", e->d_name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      ssize_t n = read(fd, size, sizeof size - 1);
+      close(fd);
+      size[n > 0 ? n : 0] = '\0';
+    }
+    if (strcmp(size, "0\n") == 0) continue;
+    strcpy(names[count++], e->d_name);
+  }
+  closedir(d);
+  qsort(names, count, sizeof names[0], compare_names);
   size_t used = 0;
-  while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.') continue;
-    int n = snprintf(buf + used, len - used, "%s%s", used ? " " : "", e->d_name);
+  buf[0] = '\0';
+  for (size_t i = 0; i < count; i++) {
+    int n = snprintf(buf + used, len - used, "%s%s", used ? " " : "", names[i]);
     if (n < 0 || (size_t)n >= len - used) break;
     used += (size_t)n;
   }
-  closedir(d);
   if (used == 0) snprintf(buf, len, "none");
 }
 

@@ -158,13 +158,13 @@ describe('x86_64 VM guest', { skip }, () => {
     const before = sha256(blank);
     const result = await boot('actiond.cas=/dev/vda actiond.system=/dev/vdb', [{ path: blank }, { path: a.system, readOnly: true }]);
     assertPoweredOff(result);
-    assertLine(result, /^actiond-init: FATAL disk\.c:\d+: CAS disk \/dev\/vda holds no ext4 filesystem \(its first 4 KiB are all zero: an image that was created but never formatted\); .*refusing to use it$/);
+    assertLine(result, /^actiond-init: FATAL vm\/init\/disk\.c:\d+: CAS disk \/dev\/vda holds no ext4 filesystem \(its first 4 KiB are all zero: an image that was created but never formatted\); .*refusing to use it$/);
     assert.ok(!has(result, /^test-guest:/), 'the guest must not start');
     assert.equal(sha256(blank), before, 'the refused disk was modified');
 
-    const swapped = await boot('actiond.cas=/dev/vdb actiond.system=/dev/vda', [{ path: a.system, readOnly: true }, { path: blank }]);
+    const swapped = await boot('actiond.cas=/dev/vda actiond.system=/dev/vdb', [{ path: a.system, readOnly: true }, { path: blank }]);
     assertPoweredOff(swapped);
-    assertLine(swapped, /^actiond-init: FATAL disk\.c:\d+: CAS disk \/dev\/vdb holds no ext4 filesystem \(it holds a squashfs image: disks swapped\?\)/);
+    assertLine(swapped, /^actiond-init: FATAL vm\/init\/disk\.c:\d+: CAS disk \/dev\/vda holds no ext4 filesystem \(it holds a squashfs image: disks swapped\?\)/);
   });
 
   it('stops with a message naming the parameter for an unknown, missing or malformed actiond parameter', async () => {
@@ -172,9 +172,9 @@ describe('x86_64 VM guest', { skip }, () => {
     await createCasImage(cas, 16 * 1024 * 1024);
     const disks = [{ path: cas }, { path: a.system, readOnly: true }];
     const cases: [string, RegExp][] = [
-      ['actiond.cas=/dev/vda actiond.system=/dev/vdb actiond.bogus=1', /FATAL main\.c:\d+: unknown kernel parameter actiond\.bogus \(known: /],
-      ['actiond.cas=/dev/vda', /FATAL main\.c:\d+: required kernel parameter actiond\.system is missing$/],
-      ['actiond.cas=/dev/vda actiond.system=/dev/vdb actiond.port=99999', /FATAL main\.c:\d+: kernel parameter actiond\.port has a bad value '99999' \(expected a decimal port 1\.\.65535\)$/],
+      ['actiond.cas=/dev/vda actiond.system=/dev/vdb actiond.bogus=1', /FATAL vm\/init\/main\.c:\d+: unknown kernel parameter actiond\.bogus \(known: /],
+      ['actiond.cas=/dev/vda', /FATAL vm\/init\/main\.c:\d+: required kernel parameter actiond\.system is missing$/],
+      ['actiond.cas=/dev/vda actiond.system=/dev/vdb actiond.port=99999', /FATAL vm\/init\/main\.c:\d+: kernel parameter actiond\.port has a bad value '99999' \(expected a decimal port 1\.\.65535\)$/],
     ];
     for (const [append, pattern] of cases) {
       const result = await boot(append, disks);
@@ -189,7 +189,7 @@ describe('x86_64 VM guest', { skip }, () => {
     await createCasImage(cas, 16 * 1024 * 1024);
     const result = await boot('actiond.cas=/dev/vda actiond.system=serial:nope', [{ path: cas }, { path: a.system, readOnly: true }]);
     assertPoweredOff(result);
-    assertLine(result, /^actiond-init: FATAL disk\.c:\d+: system disk serial:nope did not appear within 5000 ms \(block devices present: vda vdb\)$/);
+    assertLine(result, /^actiond-init: FATAL vm\/init\/disk\.c:\d+: system disk serial:nope did not appear within 5000 ms \(block devices present: vda vdb\)$/);
   });
 });
 
