@@ -1,7 +1,7 @@
 /*
  * actiond-init: PID 1 of the actiond VM guest.
  *
- * Runs from the initramfs. It mounts the kernel filesystems, reads the
+ * Runs from the initramfs. It moves / onto a tmpfs, mounts the kernel filesystems, reads the
  * actiond.* parameters from the kernel command line, mounts the CAS disk
  * (ext4, read-write), the runtimes disk (squashfs, read-only, optional) and
  * the system disk (squashfs, read-only), then runs /system/bin/actiond-guest
@@ -34,6 +34,27 @@ static void mount_fs(const char *source, const char *dir, const char *type, unsi
                      const char *data) {
   if (mkdir(dir, 0755) != 0 && errno != EEXIST) DIE("mkdir %s", dir);
   if (mount(source, dir, type, flags, data) != 0) DIE("mount %s on %s", type, dir);
+}
+
+/*
+ * Moves / from the initramfs (rootfs) to a fresh tmpfs, as switch_root does.
+ * pivot_root(2) fails with EINVAL while the current root is rootfs, in every
+ * mount namespace, and the action sandbox pivots into each action's root.
+ * rootfs itself cannot be unmounted, so a tmpfs is moved over it and
+ * becomes the root everything else runs in. Only /init stays behind on
+ * rootfs, running from memory it already holds.
+ */
+static void move_to_tmpfs_root(void) {
+  mount_fs("root", "/newroot", "tmpfs", 0, "mode=0755");
+  static const char *const dirs[] = {"/newroot/cas", "/newroot/dev", "/newroot/proc", "/newroot/run",
+                                     "/newroot/runtimes", "/newroot/sys", "/newroot/system"};
+  for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+    if (mkdir(dirs[i], 0755) != 0) DIE("mkdir %s", dirs[i]);
+  if (mkdir("/newroot/tmp", 01777) != 0 || chmod("/newroot/tmp", 01777) != 0) DIE("mkdir /newroot/tmp");
+  if (chdir("/newroot") != 0) DIE("chdir /newroot");
+  if (mount(".", "/", NULL, MS_MOVE, NULL) != 0) DIE("move the tmpfs root over /");
+  if (chroot(".") != 0) DIE("chroot into the tmpfs root");
+  if (chdir("/") != 0) DIE("chdir /");
 }
 
 static void mount_kernel_filesystems(void) {
@@ -96,6 +117,7 @@ static void mount_disks(const struct params *p) {
 int main(void) {
   if (getpid() != 1) FAIL("must run as PID 1 (it mounts filesystems and powers the machine off)");
   log_line("starting");
+  move_to_tmpfs_root();
   mount_kernel_filesystems();
   struct params params;
   read_params(&params);

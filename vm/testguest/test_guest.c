@@ -3,7 +3,9 @@
  *
  * Installed as bin/actiond-guest in a tiny system squashfs. It prints what the
  * test asserts on, one "test-guest:" line each: the kernel release, the
- * mounts, the ACTIOND_* environment init passed, the virtio-serial ports, and the marker it finds in
+ * mounts, the ACTIOND_* environment init passed, the virtio-serial ports,
+ * whether the sandbox's kernel features work (all namespaces, pivot_root,
+ * seccomp filters, cgroup v2 controllers), and the marker it finds in
  * /cas from the previous boot (proving the CAS disk was not reformatted).
  * Then it writes a new marker and ends the way testguest.mode= on the kernel
  * command line asks:
@@ -16,7 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -65,6 +74,44 @@ static void print_virtio_ports(void) {
   closedir(d);
 }
 
+/* Runs check() in a child process and prints "test-guest: <label> ok" or the errno it failed with. */
+static void in_child(const char *label, int (*check)(void)) {
+  pid_t pid = fork();
+  if (pid < 0) die("fork");
+  if (pid == 0) _exit(check() == 0 ? 0 : (errno & 0xff) + 1);
+  int status;
+  if (waitpid(pid, &status, 0) != pid) die("waitpid");
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    printf("test-guest: %s ok\n", label);
+  else if (WIFEXITED(status))
+    printf("test-guest: %s failed: %s\n", label, strerror(WEXITSTATUS(status) - 1));
+  else
+    printf("test-guest: %s failed: signal %d\n", label, WTERMSIG(status));
+}
+
+/* Every namespace the action sandbox uses, in one unshare. */
+static int unshare_namespaces(void) {
+  return unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID |
+                 CLONE_NEWCGROUP);
+}
+
+/* What the sandbox does to enter an action's root; fails while / is the initramfs. */
+static int pivot_into_tmpfs(void) {
+  if (unshare(CLONE_NEWNS) != 0) return -1;
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) return -1;
+  if (mkdir("/tmp/pivot", 0755) != 0 && errno != EEXIST) return -1;
+  if (mount("pivot", "/tmp/pivot", "tmpfs", 0, NULL) != 0) return -1;
+  if (chdir("/tmp/pivot") != 0) return -1;
+  if (syscall(SYS_pivot_root, ".", ".") != 0) return -1;
+  return umount2(".", MNT_DETACH);
+}
+
+/* seccomp filter mode is available when the kernel knows its actions. */
+static int seccomp_filter_available(void) {
+  unsigned int action = SECCOMP_RET_ERRNO;
+  return (int)syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action);
+}
+
 /* Returns the value of word key=VALUE in /proc/cmdline, or def. */
 static const char *cmdline_value(const char *key, const char *def) {
   static char buf[4096];
@@ -95,6 +142,10 @@ int main(void) {
     printf("test-guest: env %s=%s\n", env[i], v ? v : "<unset>");
   }
   print_virtio_ports();
+  print_file("cgroup-controllers", "/sys/fs/cgroup/cgroup.controllers");
+  in_child("unshare-all-namespaces", unshare_namespaces);
+  in_child("pivot-root", pivot_into_tmpfs);
+  in_child("seccomp-filter", seccomp_filter_available);
   print_file("previous-marker", "/cas/test-guest-marker");
 
   /* The boot number in the marker grows by one per boot on the same CAS image. */

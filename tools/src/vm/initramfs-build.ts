@@ -32,14 +32,15 @@ export async function compileStaticGuestProgram(arch: VmArch, sources: readonly 
 }
 
 /**
- * The initramfs members: the mount points init uses, /dev/console (the
+ * The initramfs members: /newroot, where init mounts the tmpfs that becomes
+ * the root (init makes every other mount point there), /dev/console (the
  * kernel opens it for init's stdin/stdout/stderr before /dev is mounted; a
  * cpio can carry the device node without root), and /init itself.
  */
 export function initramfsEntries(init: Uint8Array): CpioEntry[] {
-  const dirs = ['cas', 'dev', 'proc', 'run', 'runtimes', 'sys', 'system', 'tmp'];
   return [
-    ...dirs.map((path): CpioEntry => ({ type: 'dir', path, mode: path === 'tmp' ? 0o1777 : 0o755 })),
+    { type: 'dir', path: 'dev', mode: 0o755 },
+    { type: 'dir', path: 'newroot', mode: 0o755 },
     { type: 'char', path: 'dev/console', mode: 0o600, major: 5, minor: 1 },
     { type: 'file', path: 'init', mode: 0o755, data: init },
   ];
