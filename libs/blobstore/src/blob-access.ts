@@ -66,7 +66,12 @@ export interface BlobWrite {
 export interface BlobAccess {
   /** The digest function every digest passed to this store uses. */
   readonly digestFunction: DigestFunction;
-  /** The digests from `digests` that are not stored (FindMissingBlobs), deduplicated. */
+  /**
+   * The digests from `digests` that are not stored (FindMissingBlobs), deduplicated,
+   * in request order. Pass the request's digests as an array: only the missing ones
+   * are then deduplicated (building a DigestSet of all 100,000 first costs more than
+   * the lookups). A DigestSet is filtered as is.
+   */
   findMissing(digests: Iterable<Digest>): Promise<DigestSet>;
   /**
    * The whole blob in memory. For blobs the caller knows to be small (it can check
