@@ -38,6 +38,11 @@ export class CachingActionExecutor implements ActionExecutor {
   readonly #cache: ActionCache;
   readonly #metrics: CachingActionExecutorOptions['metrics'];
 
+  /**
+   * Pass the CompletenessCheckingActionCache the ActionCache service uses, so
+   * that an entry whose outputs left the CAS reads as a miss and the action
+   * runs again instead of handing Bazel a result it cannot download.
+   */
   constructor(inner: ActionExecutor, actionCache: ActionCache, options: CachingActionExecutorOptions = {}) {
     this.#inner = inner;
     this.#cache = actionCache;

@@ -57,6 +57,10 @@ describe('InputRootChecker', () => {
     assert.deepEqual(keys(await checker.findMissing(root)), [lib.key]);
   });
 
+  it('accepts the empty input root, which is never missing', async () => {
+    assert.deepEqual(await new InputRootChecker(new MemoryBlobAccess()).findMissing(SHA256.emptyDigest), []);
+  });
+
   it('reports a missing root directory alone', async () => {
     const blobs = new MemoryBlobAccess();
     const root = SHA256.compute(Buffer.from('not stored'));

@@ -93,7 +93,7 @@ export class InputRootChecker {
           }
           const node = this.#visit(directory, digest, path);
           visited.set(digest.key, node);
-          files.push(...node.files);
+          for (const file of node.files) files.push(file);
           for (const [j, child] of node.children.entries()) {
             if (visited.has(child.key) || trusted.has(child.key)) continue;
             if (this.#verified.has(child.key)) {
