@@ -1,0 +1,81 @@
+import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { type BlobAccess, UploadSessions, type UploadSessionsOptions } from '@actiond/blobstore';
+import { bytestream, ContentAddressableStorageService } from '@actiond/proto';
+import { implementService } from '@actiond/rpc';
+import type { Telemetry } from '@actiond/telemetry';
+import { byteStreamHandlers } from './byte-stream-server.ts';
+import type { CasDependencies } from './cas-dependencies.ts';
+import { contentAddressableStorageHandlers } from './content-addressable-storage-server.ts';
+import { DirectoryCache } from './directory-cache.ts';
+import { InstanceNames } from './instance-names.ts';
+import { TreeWalker } from './tree-walker.ts';
+
+/** What {@link createCasServices} needs. */
+export interface CasServicesOptions {
+  /** The CAS; its digest function is the only one served. */
+  readonly blobs: BlobAccess;
+  /** The instance names served; {@link InstanceNames.DEFAULT} (only "") when absent. */
+  readonly instanceNames?: InstanceNames;
+  /** Spans and metrics of every call, bytes and blobs in and out. */
+  readonly telemetry: Telemetry;
+  /** Limits of resumable uploads (idle timeout, how many at once); UploadSessions' defaults when absent. */
+  readonly uploads?: UploadSessionsOptions;
+  /** Parsed directories for GetTree; share one with other tree readers. A private 32 MiB cache when absent. */
+  readonly directoryCache?: DirectoryCache;
+}
+
+/** A service definition and its handlers, the two arguments of `server.addService`. */
+export interface ServiceRegistration {
+  readonly service: ServiceDefinition;
+  readonly implementation: UntypedServiceImplementation;
+}
+
+/**
+ * The ContentAddressableStorage and ByteStream services over one store.
+ * Iterating yields both registrations, so `[...createCasServices(...)]`
+ * lists what to add to the server.
+ */
+export interface CasServices extends Iterable<ServiceRegistration> {
+  readonly contentAddressableStorage: ServiceRegistration;
+  readonly byteStream: ServiceRegistration;
+  /** The resumable uploads in progress. */
+  readonly uploads: UploadSessions;
+  /**
+   * Aborts the uploads in progress, removing their temp files; call after the
+   * server has stopped. (The store's next open would remove them too.)
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the CAS and ByteStream services. The cmd calls it once and adds
+ * every registration to its gRPC server, whose message limits should be
+ * RECOMMENDED_MAX_MESSAGE_BYTES.
+ */
+export function createCasServices(options: CasServicesOptions): CasServices {
+  const deps: CasDependencies = {
+    blobs: options.blobs,
+    instanceNames: options.instanceNames ?? InstanceNames.DEFAULT,
+    metrics: options.telemetry.metrics,
+  };
+  const uploads = new UploadSessions(options.blobs, options.uploads);
+  const walker = new TreeWalker(options.blobs, options.directoryCache ?? new DirectoryCache());
+  const contentAddressableStorage: ServiceRegistration = {
+    service: ContentAddressableStorageService,
+    implementation: implementService(ContentAddressableStorageService, contentAddressableStorageHandlers(deps, walker), options.telemetry),
+  };
+  const byteStream: ServiceRegistration = {
+    service: bytestream.ByteStreamService,
+    implementation: implementService(bytestream.ByteStreamService, byteStreamHandlers(deps, uploads), options.telemetry),
+  };
+  return {
+    contentAddressableStorage,
+    byteStream,
+    uploads,
+    close: () => uploads.close(),
+    *[Symbol.iterator]() {
+      yield contentAddressableStorage;
+      yield byteStream;
+    },
+  };
+}
