@@ -144,6 +144,36 @@ describe('QueuedActionExecutor', () => {
     await next;
   });
 
+  it('turns away every waiter sharing an aborted signal, with one listener on it however many wait', async () => {
+    const inner = new FakeActionExecutor();
+    const queue = new QueuedActionExecutor(inner, { jobs: 1 });
+    const controller = new AbortController();
+    let listeners = 0;
+    const add = controller.signal.addEventListener.bind(controller.signal);
+    controller.signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      listeners++;
+      add(...args);
+    }) as typeof add;
+    const results = Array.from({ length: 50 }, (_, i) => queue.execute(testTask({ actionName: `a${i}`, signal: controller.signal })));
+    await settle();
+    assert.equal(queue.waiting, 49);
+    assert.equal(listeners, 1);
+    controller.abort();
+    inner.calls[0]!.resolve(ranResponse(0));
+    const responses = await Promise.all(results);
+    assert.equal(responses.filter((r) => r.status?.code === status.UNAVAILABLE).length, 49);
+    assert.equal(inner.calls.length, 1);
+  });
+
+  it('does not start an action whose signal has already aborted, even with a free slot', async () => {
+    const inner = new FakeActionExecutor();
+    const controller = new AbortController();
+    controller.abort();
+    const response = await new QueuedActionExecutor(inner, { jobs: 1 }).execute(testTask({ signal: controller.signal }));
+    assert.equal(response.status?.code, status.UNAVAILABLE);
+    assert.equal(inner.calls.length, 0);
+  });
+
   it('frees the slot when the inner executor rejects, and passes the rejection on', async () => {
     const inner = new FakeActionExecutor();
     const queue = new QueuedActionExecutor(inner, { jobs: 1 });

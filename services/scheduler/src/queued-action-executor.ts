@@ -19,6 +19,8 @@ export interface QueuedActionExecutorOptions {
  */
 export const EXECUTION_PRIORITY_RANGE = Object.freeze({ min: -(2 ** 31), max: 2 ** 31 - 1 });
 
+const SHUTTING_DOWN = 'the server is shutting down; the action was not run';
+
 /** One action waiting for a slot; `start` hands it the slot, `cancel` turns it away. */
 interface Waiter {
   readonly task: ExecuteTask;
@@ -45,6 +47,8 @@ export class QueuedActionExecutor implements ActionExecutor {
   readonly #jobs: number;
   readonly #now: () => number;
   readonly #waiting = new PriorityQueue<Waiter>();
+  /** The waiters of each task signal, so one listener per signal can turn them away. */
+  readonly #bySignal = new WeakMap<AbortSignal, Set<Waiter>>();
   #running = 0;
   #closed = false;
 
@@ -68,7 +72,7 @@ export class QueuedActionExecutor implements ActionExecutor {
   }
 
   async execute(task: ExecuteTask): Promise<ExecuteResponse> {
-    if (this.#closed) return errorResponse(unavailable('the server is shutting down; the action was not run'));
+    if (this.#closed || task.signal.aborted) return errorResponse(unavailable(SHUTTING_DOWN));
     const queuedAt = this.#now();
     task.onStage(ExecutionStage_Value.QUEUED);
     const refusal = await this.#acquire(task);
@@ -92,7 +96,7 @@ export class QueuedActionExecutor implements ActionExecutor {
    */
   shutdown(): void {
     this.#closed = true;
-    for (const waiter of this.#waiting.drain()) waiter.cancel('the server is shutting down; the action was not run');
+    for (const waiter of this.#waiting.drain()) waiter.cancel(SHUTTING_DOWN);
   }
 
   /** Resolves once the task holds a slot (undefined), or with why it never will. */
@@ -102,27 +106,45 @@ export class QueuedActionExecutor implements ActionExecutor {
       return Promise.resolve(undefined);
     }
     return new Promise((resolve) => {
-      const onAbort = (): void => {
-        if (this.#waiting.remove(waiter)) waiter.cancel('the server is shutting down; the action was not run');
-      };
       const waiter: Waiter = {
         task,
         start: () => {
-          task.signal.removeEventListener('abort', onAbort);
+          this.#unwatch(waiter);
           resolve(undefined);
         },
         cancel: (reason) => {
-          task.signal.removeEventListener('abort', onAbort);
+          this.#unwatch(waiter);
           resolve(reason);
         },
       };
-      if (task.signal.aborted) {
-        resolve('the server is shutting down; the action was not run');
-        return;
-      }
-      task.signal.addEventListener('abort', onAbort, { once: true });
+      this.#watch(waiter);
       this.#waiting.push(waiter, task.priority);
     });
+  }
+
+  // Tasks usually share one shutdown signal. One abort listener per signal,
+  // not per waiter: hundreds of listeners on one AbortSignal would make Node
+  // warn about a leak.
+  #watch(waiter: Waiter): void {
+    const signal = waiter.task.signal;
+    let waiters = this.#bySignal.get(signal);
+    if (waiters === undefined) {
+      const group = new Set<Waiter>();
+      waiters = group;
+      this.#bySignal.set(signal, group);
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const w of [...group]) if (this.#waiting.remove(w)) w.cancel(SHUTTING_DOWN);
+        },
+        { once: true },
+      );
+    }
+    waiters.add(waiter);
+  }
+
+  #unwatch(waiter: Waiter): void {
+    this.#bySignal.get(waiter.task.signal)?.delete(waiter);
   }
 
   #pump(): void {
