@@ -1,4 +1,5 @@
 export { sandboxHelperPath } from './sandbox-helper-path.ts';
+export type { SandboxHelperPathOptions } from './sandbox-helper-path.ts';
 export { sandboxHelperArgs, SANDBOX_MAX_MS } from './sandbox-helper-args.ts';
 export type { SandboxHelperPlan, SandboxMountStep, SandboxEnvironmentVariable } from './sandbox-helper-args.ts';
 export { InvalidSandboxPlanError } from './invalid-sandbox-plan-error.ts';

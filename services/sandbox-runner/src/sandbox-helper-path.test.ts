@@ -28,3 +28,27 @@ test('a helper file without the x bit is not built either', async () => {
     await rm(dir, { recursive: true });
   }
 });
+
+test('a path given by the caller replaces the checkout path', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'actiond-helper-path-'));
+  try {
+    const file = join(dir, 'actiond-sandbox');
+    await writeFile(file, '#!/bin/sh\n', { mode: 0o755 });
+    assert.equal(sandboxHelperPath({ path: file }), file);
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+});
+
+test('a given path that is missing or not executable is an error naming that path, not the build', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'actiond-helper-path-'));
+  try {
+    const missing = join(dir, 'missing');
+    assert.throws(() => sandboxHelperPath({ path: missing }), (e: Error) => e.message === `the actiond-sandbox helper given as ${missing} is not an executable file`);
+    const plain = join(dir, 'plain');
+    await writeFile(plain, '', { mode: 0o644 });
+    assert.throws(() => sandboxHelperPath({ path: plain }), new RegExp(`given as ${plain} is not an executable file`));
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+});
