@@ -1,4 +1,5 @@
 import type { BlobAccess } from '@actiond/blobstore';
+import { TreeWalker } from '@actiond/cas-service';
 import type { Digest } from '@actiond/digest';
 import type { ActionResult } from '@actiond/proto';
 import type { ActionCache } from './action-cache.ts';
@@ -8,6 +9,11 @@ import { checkResultBlobs } from './result-blobs.ts';
 export interface CompletenessCheckingActionCacheOptions {
   /** The CAS the results refer to. */
   readonly blobs: BlobAccess;
+  /**
+   * Reads the Directories of outputs reported only by `root_directory_digest`;
+   * pass the server's shared one (reading from `blobs`) to share its cache.
+   */
+  readonly walker?: TreeWalker;
   /**
    * How long a result found complete is served without checking again, in
    * milliseconds; 10 s unless given, 0 to check on every get. Short on
@@ -36,6 +42,7 @@ export interface CompletenessCheckingActionCacheOptions {
 export class CompletenessCheckingActionCache implements ActionCache {
   readonly #inner: ActionCache;
   readonly #blobs: BlobAccess;
+  readonly #walker: TreeWalker;
   readonly #completeForMs: number;
   readonly #maxRemembered: number;
   readonly #now: () => number;
@@ -47,6 +54,7 @@ export class CompletenessCheckingActionCache implements ActionCache {
   constructor(inner: ActionCache, options: CompletenessCheckingActionCacheOptions) {
     this.#inner = inner;
     this.#blobs = options.blobs;
+    this.#walker = options.walker ?? new TreeWalker(options.blobs);
     this.#completeForMs = options.completeForMs ?? 10_000;
     this.#maxRemembered = options.maxRemembered ?? 10_000;
     this.#now = options.now ?? Date.now;
@@ -60,7 +68,7 @@ export class CompletenessCheckingActionCache implements ActionCache {
     const checkedAt = this.#checkedAt.get(key);
     if (checkedAt !== undefined && this.#now() - checkedAt < this.#completeForMs) return result;
     this.#checkedAt.delete(key);
-    const check = await checkResultBlobs(result, this.#blobs);
+    const check = await checkResultBlobs(result, this.#blobs, this.#walker);
     if (check.missing.length > 0 || check.malformed.length > 0) return undefined;
     if (this.#puts === putsBefore) this.#remember(key);
     return result;

@@ -108,3 +108,24 @@ test('missing blobs of several Trees are reported in result order, whichever Tre
   const result = ActionResult.fromPartial({ outputDirectories: trees.map((t, i) => ({ path: `d${i}`, treeDigest: t })) });
   assert.deepEqual(keys((await checkResultBlobs(result, blobs)).missing), keys(absent));
 });
+
+test('a directory reported only by root_directory_digest is walked: absent Directories and files below it are missing', async () => {
+  const { blobs, result, rootDigest, subDigest, inTree, inSubdir } = completeResult({ rootDirectory: true });
+  const directoryOnly = ActionResult.fromPartial({ ...result, outputDirectories: [{ path: 'gen', rootDirectoryDigest: rootDigest }] });
+  assert.deepEqual(await checkResultBlobs(directoryOnly, blobs), { missing: [], malformed: [] });
+  blobs.remove(inTree);
+  blobs.remove(inSubdir);
+  assert.deepEqual(keys((await checkResultBlobs(directoryOnly, blobs)).missing), keys([inTree, inSubdir]));
+  blobs.remove(subDigest);
+  assert.deepEqual(keys((await checkResultBlobs(directoryOnly, blobs)).missing), keys([subDigest, inTree]));
+  blobs.remove(rootDigest);
+  assert.deepEqual(keys((await checkResultBlobs(directoryOnly, blobs)).missing), keys([rootDigest]));
+});
+
+test('a root_directory_digest blob that is not a Directory is malformed, named by its field', async () => {
+  const blobs = new FakeBlobAccess();
+  const garbage = blobs.add(Buffer.from([0x12, 0x7f, 0x01]));
+  const check = await checkResultBlobs(ActionResult.fromPartial({ outputDirectories: [{ path: 'd', rootDirectoryDigest: garbage }] }), blobs);
+  assert.deepEqual(check.malformed.map((v) => v.field), ['action_result.output_directories[0].root_directory_digest']);
+  assert.match(check.malformed[0]?.description ?? '', /is not a valid Directory message/);
+});
