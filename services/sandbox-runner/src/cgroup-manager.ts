@@ -1,0 +1,47 @@
+import type { ResourceLimits } from './platform-properties.ts';
+
+/** What the kernel counted for one action's cgroups; a counter the hierarchy does not offer is undefined. */
+export interface CgroupUsage {
+  /** Highest memory use (anonymous memory plus page cache), bytes. */
+  readonly memoryPeakBytes: number | undefined;
+  /** Processes the OOM killer killed because of the memory limit. */
+  readonly oomKills: number | undefined;
+  /** fork/clone calls refused because of the process limit. */
+  readonly pidsLimitHits: number | undefined;
+}
+
+/**
+ * The cgroups of one action: made by {@link CgroupManager.create} with the
+ * limits written, joined by the action (the helper writes to `procsPaths`
+ * before exec), emptied and removed by the caller at the end, always in
+ * this order: `killAll`, `usage`, `remove`.
+ */
+export interface ActionCgroup {
+  /** The cgroup.procs files the action joins: one per v1 hierarchy, one on v2. */
+  readonly procsPaths: readonly string[];
+  /**
+   * Kills every process still in the cgroups and resolves once they are
+   * gone. Normally there are none (the helper's PID namespace ends with its
+   * PID 1); this is the guarantee that nothing an action started survives.
+   */
+  killAll(): Promise<void>;
+  usage(): Promise<CgroupUsage>;
+  /** Removes the cgroups; call after `killAll`. */
+  remove(): Promise<void>;
+}
+
+/**
+ * Makes per-action cgroups under the server's own parent cgroup. One
+ * implementation per cgroup version ({@link CgroupV1Manager},
+ * {@link CgroupV2Manager}); `openCgroupManager` picks the host's at startup.
+ * Errors are plain Errors naming the file; the executor reports them as
+ * INTERNAL (limits were validated when the platform properties were parsed).
+ */
+export interface CgroupManager {
+  /** Short description for logs, such as "cgroup v1 (memory, pids, cpu; kill via cgroup2 cgroup.kill)". */
+  readonly description: string;
+  /** Creates the cgroups of one action, `name` unique among running actions, with `limits` written. */
+  create(name: string, limits: ResourceLimits): Promise<ActionCgroup>;
+  /** Kills and removes cgroups left under the parent by an earlier server process (a crash). */
+  removeStale(): Promise<number>;
+}

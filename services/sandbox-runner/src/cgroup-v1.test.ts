@@ -1,0 +1,127 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile, rmdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CgroupV1Manager } from './cgroup-v1.ts';
+
+const ROOT = '/sys/fs/cgroup';
+const skip =
+  process.getuid?.() !== 0
+    ? 'creating cgroups needs root'
+    : !existsSync(join(ROOT, 'memory/cgroup.procs')) || !existsSync(join(ROOT, 'pids/cgroup.procs'))
+      ? 'no cgroup v1 memory and pids hierarchies on this host'
+      : false;
+
+const HIERARCHIES = ['memory', 'pids', 'cpu', 'freezer', 'unified'];
+
+async function withManager(fn: (manager: CgroupV1Manager, parent: string) => Promise<void>): Promise<void> {
+  const parent = `actiond-test-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const manager = await CgroupV1Manager.open({ parent });
+  try {
+    await fn(manager, parent);
+  } finally {
+    for (const name of HIERARCHIES) await rmdir(join(ROOT, name, parent)).catch(() => {});
+  }
+}
+
+/** Running (a zombie, killed and not yet reaped, does not count). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+test('an action cgroup gets the memory, memory+swap, pids and cpu limits in every v1 hierarchy', { skip }, () =>
+  withManager(async (manager, parent) => {
+    const cgroup = await manager.create('a1', { memoryBytes: 64 * 1024 * 1024, cpus: 0.5, pids: 32 });
+    try {
+      const read = (file: string) => readFile(join(ROOT, file), 'utf8').then((text) => text.trim());
+      assert.equal(await read(`memory/${parent}/a1/memory.limit_in_bytes`), String(64 * 1024 * 1024));
+      if (existsSync(join(ROOT, `memory/${parent}/a1/memory.memsw.limit_in_bytes`))) {
+        assert.equal(await read(`memory/${parent}/a1/memory.memsw.limit_in_bytes`), String(64 * 1024 * 1024));
+      }
+      assert.equal(await read(`pids/${parent}/a1/pids.max`), '32');
+      if (existsSync(join(ROOT, 'cpu/cgroup.procs'))) {
+        assert.equal(await read(`cpu/${parent}/a1/cpu.cfs_quota_us`), '50000');
+        assert.equal(await read(`cpu/${parent}/a1/cpu.cfs_period_us`), '100000');
+      }
+      assert.ok(cgroup.procsPaths.includes(join(ROOT, `memory/${parent}/a1/cgroup.procs`)));
+      assert.ok(cgroup.procsPaths.includes(join(ROOT, `pids/${parent}/a1/cgroup.procs`)));
+    } finally {
+      await cgroup.remove();
+    }
+    assert.equal(existsSync(join(ROOT, `memory/${parent}/a1`)), false);
+  }));
+
+test('no limits leaves the cgroups unlimited', { skip }, () =>
+  withManager(async (manager, parent) => {
+    const cgroup = await manager.create('a2', { memoryBytes: undefined, cpus: undefined, pids: undefined });
+    try {
+      assert.equal((await readFile(join(ROOT, `pids/${parent}/a2/pids.max`), 'utf8')).trim(), 'max');
+    } finally {
+      await cgroup.remove();
+    }
+  }));
+
+test('killAll kills every process in the cgroup, children included, and the cgroup can then be removed', { skip }, () =>
+  withManager(async (manager) => {
+    const cgroup = await manager.create('a3', { memoryBytes: undefined, cpus: undefined, pids: undefined });
+    // A shell that joins the cgroups, then leaves a background child and waits.
+    const joins = cgroup.procsPaths.map((path) => `echo $$ > ${path}`).join('; ');
+    const child = spawn('sh', ['-c', `${joins}; sleep 1000 & echo $!; wait`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const grandchild = await new Promise<number>((resolve) => child.stdout.once('data', (data: Buffer) => resolve(Number(data.toString().trim()))));
+    assert.ok(alive(grandchild));
+    await cgroup.killAll();
+    assert.equal(alive(grandchild), false);
+    await exited;
+    assert.equal(child.signalCode, 'SIGKILL');
+    await cgroup.remove();
+  }));
+
+test('usage reads the peak memory and the OOM and pids-limit counters', { skip }, () =>
+  withManager(async (manager) => {
+    const cgroup = await manager.create('a4', { memoryBytes: undefined, cpus: undefined, pids: 1 });
+    try {
+      const joins = cgroup.procsPaths.map((path) => `echo $$ > ${path}`).join('; ');
+      // The shell is the one process allowed: its fork for `true` fails.
+      const child = spawn('sh', ['-c', `${joins}; /bin/true; exit 0`], { stdio: 'ignore' });
+      await once(child, 'exit');
+      const usage = await cgroup.usage();
+      assert.ok((usage.memoryPeakBytes ?? 0) > 0);
+      assert.equal(usage.oomKills, 0);
+      assert.ok((usage.pidsLimitHits ?? 0) >= 1);
+    } finally {
+      await cgroup.killAll();
+      await cgroup.remove();
+    }
+  }));
+
+test('removeStale kills and removes action cgroups a crashed server left behind', { skip }, () =>
+  withManager(async (manager) => {
+    const left = await manager.create('left-behind', { memoryBytes: undefined, cpus: undefined, pids: undefined });
+    const child = spawn('sleep', ['1000'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    for (const path of left.procsPaths) await writeFile(path, String(child.pid));
+    assert.equal(await manager.removeStale(), 1);
+    await exited;
+    assert.equal(child.signalCode, 'SIGKILL');
+    assert.equal(existsSync(left.procsPaths[0]!), false);
+  }));
+
+test('a second cgroup of the same name is refused rather than reused with unknown limits', { skip }, () =>
+  withManager(async (manager) => {
+    const first = await manager.create('dup', { memoryBytes: undefined, cpus: undefined, pids: undefined });
+    try {
+      await assert.rejects(manager.create('dup', { memoryBytes: undefined, cpus: undefined, pids: undefined }), /cannot create cgroup .*dup: EEXIST/);
+    } finally {
+      await first.remove();
+    }
+  }));

@@ -1,0 +1,171 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ActionCgroup, CgroupManager, CgroupUsage } from './cgroup-manager.ts';
+import {
+  childCgroups,
+  fileExists as exists,
+  killPids,
+  ignoreGone,
+  killUntilEmpty,
+  makeCgroup,
+  readKeyedCounter,
+  readNumber,
+  readPids,
+  removeCgroup,
+  writeControl,
+} from './cgroup-files.ts';
+import type { ResourceLimits } from './platform-properties.ts';
+
+/** Where {@link CgroupV1Manager} works. */
+export interface CgroupV1Options {
+  /** Where the hierarchies are mounted, each in a directory named after its controller. Default `/sys/fs/cgroup`. */
+  readonly mountRoot?: string;
+  /** The server's cgroup below each hierarchy; per-action cgroups go inside. Default `actiond`. */
+  readonly parent?: string;
+}
+
+/** The CFS period cpu limits are expressed in: 100 ms, the kernel's default. */
+export const CPU_PERIOD_MICROS = 100_000;
+
+/**
+ * Per-action cgroups on a cgroup v1 host: one directory per controller
+ * hierarchy (`memory`, `pids`, and `cpu` when mounted), plus `freezer` and a
+ * controller-less cgroup2 (`unified`, as systemd mounts it) when present,
+ * only to kill reliably: cgroup2's `cgroup.kill` (Linux 5.14) kills every
+ * member at once, and without it a frozen cgroup cannot fork while its
+ * members are signalled one by one.
+ *
+ * Limits: `memory.limit_in_bytes`, and `memory.memsw.limit_in_bytes` set to
+ * the same value where swap accounting exists (no swapping past the limit);
+ * `pids.max`; `cpu.cfs_quota_us` over a {@link CPU_PERIOD_MICROS} period.
+ */
+export class CgroupV1Manager implements CgroupManager {
+  readonly description: string;
+  readonly #hierarchies: ReadonlyMap<string, string>;
+
+  private constructor(hierarchies: Map<string, string>) {
+    this.#hierarchies = hierarchies;
+    const controllers = ['memory', 'pids', 'cpu'].filter((name) => hierarchies.has(name));
+    const kill = hierarchies.has('unified') ? 'cgroup2 cgroup.kill' : hierarchies.has('freezer') ? 'freezer' : 'signals';
+    this.description = `cgroup v1 (${controllers.join(', ')}; kill via ${kill})`;
+  }
+
+  /**
+   * Finds the hierarchies under `mountRoot` and creates the parent cgroup in
+   * each. The memory and pids hierarchies are required (the limits the
+   * server promises); cpu, freezer and unified are used when present.
+   */
+  static async open(options: CgroupV1Options = {}): Promise<CgroupV1Manager> {
+    const mountRoot = options.mountRoot ?? '/sys/fs/cgroup';
+    const parent = options.parent ?? 'actiond';
+    const hierarchies = new Map<string, string>();
+    for (const name of ['memory', 'pids', 'cpu', 'freezer', 'unified']) {
+      const root = join(mountRoot, name);
+      if (!(await exists(join(root, 'cgroup.procs')))) {
+        if (name === 'memory' || name === 'pids') throw new Error(`no cgroup v1 ${name} hierarchy at ${root}`);
+        continue;
+      }
+      const dir = join(root, parent);
+      await mkdir(dir, { recursive: true });
+      // cgroup.kill exists in non-root cgroup2 groups from Linux 5.14 on; without it unified is of no use.
+      if (name === 'unified' && !(await exists(join(dir, 'cgroup.kill')))) continue;
+      hierarchies.set(name, dir);
+    }
+    return new CgroupV1Manager(hierarchies);
+  }
+
+  async create(name: string, limits: ResourceLimits): Promise<ActionCgroup> {
+    if (name === '' || name.includes('/') || name === '.' || name === '..') throw new Error(`invalid cgroup name ${JSON.stringify(name)}`);
+    const dirs = new Map<string, string>();
+    try {
+      for (const [controller, parent] of this.#hierarchies) {
+        const dir = join(parent, name);
+        await makeCgroup(dir);
+        dirs.set(controller, dir);
+      }
+      const memory = dirs.get('memory')!;
+      if (limits.memoryBytes !== undefined) {
+        await writeControl(join(memory, 'memory.limit_in_bytes'), String(limits.memoryBytes));
+        // memsw (memory + swap) must be >= the memory limit at all times, so it is written second.
+        if (await exists(join(memory, 'memory.memsw.limit_in_bytes'))) {
+          await writeControl(join(memory, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes));
+        }
+      }
+      if (limits.pids !== undefined) await writeControl(join(dirs.get('pids')!, 'pids.max'), String(limits.pids));
+      if (limits.cpus !== undefined) {
+        const cpu = dirs.get('cpu');
+        if (cpu === undefined) throw new Error(`a cpu limit was asked for but there is no cgroup v1 cpu hierarchy`);
+        await writeControl(join(cpu, 'cpu.cfs_period_us'), String(CPU_PERIOD_MICROS));
+        await writeControl(join(cpu, 'cpu.cfs_quota_us'), String(Math.max(1000, Math.round(limits.cpus * CPU_PERIOD_MICROS))));
+      }
+    } catch (err) {
+      for (const dir of dirs.values()) await removeCgroup(dir).catch(() => {});
+      throw err;
+    }
+    return new CgroupV1(dirs);
+  }
+
+  async removeStale(): Promise<number> {
+    const names = new Set<string>();
+    for (const parent of this.#hierarchies.values()) {
+      for (const dir of await childCgroups(parent)) names.add(basename(dir));
+    }
+    for (const name of names) {
+      const dirs = new Map<string, string>();
+      for (const [controller, parent] of this.#hierarchies) dirs.set(controller, join(parent, name));
+      const stale = new CgroupV1(dirs);
+      await stale.killAll();
+      await stale.remove();
+    }
+    return names.size;
+  }
+}
+
+class CgroupV1 implements ActionCgroup {
+  readonly procsPaths: readonly string[];
+  readonly #dirs: ReadonlyMap<string, string>;
+
+  constructor(dirs: ReadonlyMap<string, string>) {
+    this.#dirs = dirs;
+    this.procsPaths = [...dirs.values()].map((dir) => join(dir, 'cgroup.procs'));
+  }
+
+  async killAll(): Promise<void> {
+    const unified = this.#dirs.get('unified');
+    const freezer = this.#dirs.get('freezer');
+    const procs = join(this.#dirs.get('memory')!, 'cgroup.procs');
+    if (unified !== undefined) {
+      await killUntilEmpty(procs, () => writeControl(join(unified, 'cgroup.kill'), '1').catch(ignoreGone));
+    } else if (freezer !== undefined) {
+      await killUntilEmpty(procs, async () => {
+        // Frozen, nothing can fork between reading the list and the signals.
+        const state = join(freezer, 'freezer.state');
+        await writeControl(state, 'FROZEN').catch(ignoreGone);
+        for (let i = 0; i < 100 && (await readState(state)) === 'FREEZING'; i++) await sleep(1);
+        killPids(await readPids(join(freezer, 'cgroup.procs')));
+        await writeControl(state, 'THAWED').catch(ignoreGone);
+      });
+    } else {
+      await killUntilEmpty(procs, async () => killPids(await readPids(procs)));
+    }
+  }
+
+  async usage(): Promise<CgroupUsage> {
+    const memory = this.#dirs.get('memory')!;
+    return {
+      memoryPeakBytes: await readNumber(join(memory, 'memory.max_usage_in_bytes')),
+      oomKills: await readKeyedCounter(join(memory, 'memory.oom_control'), 'oom_kill'),
+      pidsLimitHits: await readKeyedCounter(join(this.#dirs.get('pids')!, 'pids.events'), 'max'),
+    };
+  }
+
+  async remove(): Promise<void> {
+    for (const dir of this.#dirs.values()) await removeCgroup(dir);
+  }
+}
+
+async function readState(path: string): Promise<string> {
+  return (await readFile(path, 'utf8').catch(() => '')).trim();
+}
+
