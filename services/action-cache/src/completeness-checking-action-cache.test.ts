@@ -4,7 +4,7 @@ import { type Digest, SHA256 } from '@actiond/digest';
 import { ActionResult, Tree } from '@actiond/proto';
 import type { ActionCache } from './action-cache.ts';
 import { CompletenessCheckingActionCache } from './completeness-checking-action-cache.ts';
-import { FakeBlobAccess } from './fake-blob-access.ts';
+import { FakeBlobAccess } from './fake-blob-access.test-support.ts';
 
 /** An in-memory ActionCache, the wrapped store. */
 class MapActionCache implements ActionCache {

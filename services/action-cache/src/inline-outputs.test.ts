@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ActionResult } from '@actiond/proto';
-import { FakeBlobAccess } from './fake-blob-access.ts';
+import { FakeBlobAccess } from './fake-blob-access.test-support.ts';
 import { inlineOutputs } from './inline-outputs.ts';
 
 function setUp() {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Digest, SHA256 } from '@actiond/digest';
 import { ActionResult, Directory, Tree } from '@actiond/proto';
-import { FakeBlobAccess } from './fake-blob-access.ts';
+import { FakeBlobAccess } from './fake-blob-access.test-support.ts';
 import { checkResultBlobs } from './result-blobs.ts';
 
 /** A CAS holding a complete result: one file, stdout, and a directory with a subdirectory. */
