@@ -206,7 +206,7 @@ describe('aarch64 VM guest', { skip }, () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('boots on the virt machine, finding the disks by virtio serial over PCI and MMIO', async (t) => {
+  it('boots on the virt machine, finding the disks by virtio serial over PCI and MMIO, with the sandbox features working', async (t) => {
     const cas = join(dir, 'cas.ext4');
     await createCasImage(cas, 64 * 1024 * 1024);
     const result = await bootQemuGuest({
@@ -229,6 +229,8 @@ describe('aarch64 VM guest', { skip }, () => {
     assertLine(result, /^test-guest: uname-m aarch64$/);
     assertLine(result, /^test-guest: mount \/dev\/vd[ab] \/cas ext4 rw,/);
     assertLine(result, /^test-guest: mount \/dev\/vd[ab] \/system squashfs ro,/);
+    for (const feature of ['unshare-all-namespaces', 'pivot-root', 'seccomp-filter']) assertLine(result, new RegExp(`^test-guest: ${feature} ok$`));
+    assertLine(result, /^test-guest: cgroup-controllers cpu memory pids$/);
     assertLine(result, /^actiond-init: unmounted \/cas$/);
     const fsck = spawnSync('e2fsck', ['-fn', cas], { encoding: 'utf8' });
     assert.equal(fsck.status, 0, `the CAS image is not clean:\n${fsck.stdout}${fsck.stderr}`);
