@@ -29,8 +29,8 @@ test('each subdirectory is a runtime named by its libc value; other files are ig
       rootDirectory: join(dir, 'glibc2.36'),
       entries: [
         { name: 'bin', kind: 'symlink', target: 'usr/bin' },
-        { name: 'etc', kind: 'directory' },
-        { name: 'usr', kind: 'directory' },
+        { name: 'etc', kind: 'directory', source: join(dir, 'glibc2.36/etc') },
+        { name: 'usr', kind: 'directory', source: join(dir, 'glibc2.36/usr') },
       ],
       hasBash: true,
     });

@@ -47,9 +47,9 @@ async function topLevel(root: string): Promise<RuntimeEntry[]> {
     if (entry.isSymbolicLink()) {
       entries.push({ name: entry.name, kind: 'symlink', target: await readlink(join(root, entry.name)) });
     } else if (entry.isDirectory()) {
-      entries.push({ name: entry.name, kind: 'directory' });
+      entries.push({ name: entry.name, kind: 'directory', source: join(root, entry.name) });
     } else if (entry.isFile()) {
-      entries.push({ name: entry.name, kind: 'file' });
+      entries.push({ name: entry.name, kind: 'file', source: join(root, entry.name) });
     }
   }
   return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

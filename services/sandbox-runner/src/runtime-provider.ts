@@ -16,7 +16,9 @@ export interface Runtime {
 
 /** One top-level entry of a runtime's root. */
 export type RuntimeEntry =
-  | { readonly name: string; readonly kind: 'directory' | 'file' }
+  /** Bound read-only from the host path `source` (normally `<rootDirectory>/<name>`). */
+  | { readonly name: string; readonly kind: 'directory' | 'file'; readonly source: string }
+  /** Recreated as a symlink with this target (`bin -> usr/bin`). */
   | { readonly name: string; readonly kind: 'symlink'; readonly target: string };
 
 /**
