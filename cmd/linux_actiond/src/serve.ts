@@ -9,6 +9,7 @@ import { createTelemetry, type Environment } from '@actiond/telemetry';
 import type { serveFlags } from './command-line.ts';
 import { startGrpcServer } from './grpc-server.ts';
 import { grpcAddress } from './listen-address.ts';
+import { locateServeAssets } from './serve-assets.ts';
 import { waitForStopSignal } from './stop-signal.ts';
 import { ACTIOND_VERSION } from './version.ts';
 
@@ -36,6 +37,10 @@ export async function serve(flags: FlagValues<typeof serveFlags>, environment: S
   const { log } = environment;
   const root = resolve(flags.root);
   await mkdir(root, { recursive: true });
+  // The sandbox helper (assets.sandboxHelper, for sandboxHelperPath({ path })) and
+  // the default runtime image: the checkout's build outputs, or in the standalone
+  // binary its embedded copies, extracted under root.
+  const assets = await locateServeAssets(root);
   const instanceNames = new InstanceNames(flags.instanceName.length > 0 ? flags.instanceName : ['']);
 
   const telemetry = await createTelemetry({
