@@ -25,7 +25,13 @@
 #                                server's root; wiped at the start of each run)
 #   ACTIOND_E2E_SERVER_CMD       command that accepts `serve --listen=ADDR
 #                                --root=DIR` (default: Node 24 running
-#                                cmd/linux_actiond/src/main.ts)
+#                                cmd/linux_actiond/src/main.ts), e.g. the
+#                                standalone binary by absolute path; a custom
+#                                command runs in MODE/, not in the repository
+#   ACTIOND_E2E_SERVER_PATH      run the server with an empty environment but
+#                                PATH=this, which must hold no `node` (e.g.
+#                                /nonexistent): proves a standalone binary
+#                                needs no Node.js
 #   ACTIOND_E2E_STARTUP_TIMEOUT  seconds to wait for the startup line (60)
 #   ACTIOND_E2E_STOP_TIMEOUT     seconds to wait for exit after SIGTERM (30)
 #   ACTIOND_E2E_RUNTIMES=1       linux mode: also build //exec/runtimes:all_runtimes
@@ -253,14 +259,23 @@ server_alive() {
 }
 
 start_server() {
-  local -a command
-  local port root deadline
+  local -a command dirs environment=()
+  local port root deadline cwd="$REPO" dir
   if [[ -n "${ACTIOND_E2E_SERVER_CMD:-}" ]]; then
     read -r -a command <<<"$ACTIOND_E2E_SERVER_CMD"
+    # Away from the repository, so a server that reads files relative to it fails here.
+    cwd="$RUN_DIR"
   else
     [[ -f "$REPO/cmd/linux_actiond/src/main.ts" ]] ||
       die "the actiond server is not there yet: $REPO/cmd/linux_actiond/src/main.ts is missing"
     command=("$NODE" "$REPO/cmd/linux_actiond/src/main.ts")
+  fi
+  if [[ -n "${ACTIOND_E2E_SERVER_PATH:-}" ]]; then
+    IFS=: read -r -a dirs <<<"$ACTIOND_E2E_SERVER_PATH"
+    for dir in "${dirs[@]}"; do
+      [[ ! -x "$dir/node" ]] || die "ACTIOND_E2E_SERVER_PATH has $dir/node; the server must run without Node.js on its PATH"
+    done
+    environment=(env -i "PATH=$ACTIOND_E2E_SERVER_PATH")
   fi
   port="$(free_port)"
   SERVER_ADDRESS="127.0.0.1:$port"
@@ -268,8 +283,8 @@ start_server() {
   SERVER_LOG="$RUN_DIR/actiond.log"
   rm -rf "$root"
   mkdir -p "$root"
-  log "starting actiond: ${command[*]} serve --listen=$SERVER_ADDRESS --root=$root (log: $SERVER_LOG)"
-  (cd "$REPO" && exec "${command[@]}" serve --listen="$SERVER_ADDRESS" --root="$root") >"$SERVER_LOG" 2>&1 &
+  log "starting actiond in $cwd: ${environment[*]} ${command[*]} serve --listen=$SERVER_ADDRESS --root=$root (log: $SERVER_LOG)"
+  (cd "$cwd" && exec "${environment[@]}" "${command[@]}" serve --listen="$SERVER_ADDRESS" --root="$root") >"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
   deadline=$((SECONDS + STARTUP_TIMEOUT))
   until grep -qF "$SERVER_ADDRESS" "$SERVER_LOG"; do
