@@ -1,5 +1,40 @@
+// The executor that runs actions in the Linux sandbox, and its parts.
+export { SandboxActionExecutor } from './sandbox-action-executor.ts';
+export type { SandboxActionExecutorOptions } from './sandbox-action-executor.ts';
+export type { DirectorySource } from './directory-source.ts';
+
+// Running: the Runner interface and the actiond-sandbox runner.
+export type { Runner, RunRequest, RunOutcome, RunUsage } from './runner.ts';
+export { LinuxSandboxRunner, DEFAULT_SANDBOX_INPUT_ROOT } from './linux-sandbox-runner.ts';
+export type { LinuxSandboxRunnerOptions } from './linux-sandbox-runner.ts';
+
+// Platform properties and runtimes.
+export { parsePlatformProperties, hostArchitecture, PLATFORM_PROPERTY_NAMES } from './platform-properties.ts';
+export type { ActionPlatform, LimitPolicy, NetworkMode, PlatformPolicy, ResourceLimits } from './platform-properties.ts';
+export type { Runtime, RuntimeEntry, RuntimeProvider } from './runtime-provider.ts';
+export { DirectoryRuntimeProvider } from './directory-runtime-provider.ts';
+
+// cgroups.
+export type { ActionCgroup, CgroupManager, CgroupUsage } from './cgroup-manager.ts';
+export { openCgroupManager } from './cgroup-detection.ts';
+export type { CgroupDetectionOptions } from './cgroup-detection.ts';
+export { CgroupV1Manager } from './cgroup-v1.ts';
+export type { CgroupV1Options } from './cgroup-v1.ts';
+export { CgroupV2Manager } from './cgroup-v2.ts';
+export type { CgroupV2Options } from './cgroup-v2.ts';
+
+// Inputs and outputs, for other executors (the VM path).
+export { ExecrootMaterializer, INPUT_DIRECTORY_MODE } from './execroot-materializer.ts';
+export type { MaterializationStats } from './execroot-materializer.ts';
+export { InputTreeLoader } from './input-tree-loader.ts';
+export type { InputTree, InputDirectory } from './input-tree-loader.ts';
+export { OutputCollector } from './output-collector.ts';
+export type { CollectedOutputs } from './output-collector.ts';
+export { parseDeclaredOutputs, createOutputParents } from './declared-outputs.ts';
+export type { DeclaredOutput, DeclaredOutputs } from './declared-outputs.ts';
+
+// The actiond-sandbox helper's command-line contract.
 export { sandboxHelperPath } from './sandbox-helper-path.ts';
-export type { SandboxHelperPathOptions } from './sandbox-helper-path.ts';
 export { sandboxHelperArgs, SANDBOX_MAX_MS } from './sandbox-helper-args.ts';
 export type { SandboxHelperPlan, SandboxMountStep, SandboxEnvironmentVariable } from './sandbox-helper-args.ts';
 export { InvalidSandboxPlanError } from './invalid-sandbox-plan-error.ts';

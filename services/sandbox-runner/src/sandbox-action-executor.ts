@@ -1,0 +1,361 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { BlobAccess, BlobFiles } from '@actiond/blobstore';
+import { Digest } from '@actiond/digest';
+import type { ActionExecutor, ExecuteTask } from '@actiond/execution';
+import type { ActionResult, ExecuteResponse, Timestamp } from '@actiond/proto';
+import { ActiondError, deadlineExceeded, failedPrecondition, internal, invalidArgument, okStatus, unavailable } from '@actiond/status';
+import type { ActionCgroup, CgroupManager, CgroupUsage } from './cgroup-manager.ts';
+import { checkCommand } from './command-checks.ts';
+import { createOutputParents, parseDeclaredOutputs } from './declared-outputs.ts';
+import type { DirectorySource } from './directory-source.ts';
+import { ExecrootMaterializer } from './execroot-materializer.ts';
+import { InputTreeLoader } from './input-tree-loader.ts';
+import { mountInputOverlay } from './input-overlay.ts';
+import type { InputOverlay, InputOverlayOptions } from './input-overlay.ts';
+import { OutputCollector } from './output-collector.ts';
+import { digestProto } from './output-tree-builder.ts';
+import { parsePlatformProperties } from './platform-properties.ts';
+import type { ActionPlatform, PlatformPolicy } from './platform-properties.ts';
+import type { RunOutcome, Runner } from './runner.ts';
+
+/** What {@link SandboxActionExecutor} is made of; `cmd/*` assembles it. */
+export interface SandboxActionExecutorOptions {
+  /** The CAS, as blobs and as files (hard links in, adoption out). */
+  readonly blobs: BlobAccess & BlobFiles;
+  /** Parsed Directory messages (the CAS service's TreeWalker, sharing its cache). */
+  readonly directories: DirectorySource;
+  /**
+   * Where per-action directories go, conventionally `<root>/exec`: on the
+   * same filesystem as the CAS, or every input is a counted copy.
+   */
+  readonly execDirectory: string;
+  readonly runner: Runner;
+  readonly cgroups: CgroupManager;
+  readonly platform: PlatformPolicy;
+  /** The ids the runner runs actions as; `mutates_inputs` actions own their input view as them. */
+  readonly actionUid: number;
+  readonly actionGid: number;
+  /** `ExecutedActionMetadata.worker`; the host name by default. */
+  readonly workerName?: string;
+  /** For debugging: keep the directory of an action that failed (non-OK status or non-zero exit). */
+  readonly keepFailedActionDirectories?: boolean;
+  readonly overlay?: InputOverlayOptions;
+}
+
+const run = promisify(execFile);
+
+/** The per-action directory's layout (`<execDirectory>/<id>/`). */
+const EXECROOT = 'execroot';
+const SANDBOX_ROOT = 'root';
+const OVERLAY = { upper: 'upper', work: 'overlay-work', merged: 'merged' } as const;
+
+/**
+ * Runs one action hermetically on this host: the ActionExecutor at the end
+ * of the scheduler's chain.
+ *
+ * For each action, in a fresh `<execDirectory>/<id>/`:
+ * 1. reads the platform properties and checks the command and its declared
+ *    outputs (INVALID_ARGUMENT on any problem, before anything is made);
+ * 2. materializes the input root as hard links to CAS blobs
+ *    ({@link ExecrootMaterializer}), root-owned and read-only to the action,
+ *    and creates the output parents; with `mutates_inputs=1`, mounts a
+ *    private copy-on-write overlay over it ({@link mountInputOverlay});
+ * 3. creates the action's cgroups with its limits and runs it through the
+ *    {@link Runner} with the task's timeout;
+ * 4. kills whatever is left in the cgroups, moves stdout, stderr and the
+ *    outputs into the CAS ({@link OutputCollector});
+ * 5. always removes the cgroups, the overlay and the directory.
+ *
+ * Failures go in `ExecuteResponse.status`, the first one kept:
+ * INVALID_ARGUMENT for bad properties, paths or Directory messages;
+ * FAILED_PRECONDITION for missing inputs (with MISSING violations), for a
+ * program that cannot be started, and for outputs of the wrong type;
+ * DEADLINE_EXCEEDED on timeout (stdout and stderr still returned);
+ * UNAVAILABLE when the server shut down during the run; INTERNAL for the
+ * server's own failures. The promise never rejects. `task.timings` gets the
+ * phases and link counts; storing them as a server log is the scheduler's.
+ */
+export class SandboxActionExecutor implements ActionExecutor {
+  readonly #options: SandboxActionExecutorOptions;
+  readonly #materializer: ExecrootMaterializer;
+  readonly #collector: OutputCollector;
+  readonly #worker: string;
+
+  constructor(options: SandboxActionExecutorOptions) {
+    this.#options = options;
+    const loader = new InputTreeLoader(options.directories, options.blobs.digestFunction);
+    this.#materializer = new ExecrootMaterializer(loader, options.blobs, options.blobs.digestFunction.emptyDigest);
+    this.#collector = new OutputCollector(options.blobs);
+    this.#worker = options.workerName ?? hostname();
+  }
+
+  /**
+   * Creates the exec directory (0700: action directories hold writable
+   * input trees no other host user should reach) and removes what a
+   * previous server process left in it: overlay mounts, action directories
+   * and cgroups. Call once at startup, before the first `execute`.
+   */
+  async prepare(): Promise<void> {
+    const dir = this.#options.execDirectory;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    for (const mountPoint of await mountPointsUnder(dir)) {
+      await run(this.#options.overlay?.umountProgram ?? 'umount', ['-l', mountPoint]);
+    }
+    for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
+    await this.#options.cgroups.removeStale();
+  }
+
+  async execute(task: ExecuteTask): Promise<ExecuteResponse> {
+    const run = new ActionRun(task, this.#options, this.#worker);
+    try {
+      return await run.execute(this.#materializer, this.#collector);
+    } catch (err) {
+      // ActionRun keeps every failure in the response; this is a last resort.
+      return { result: undefined, cachedResult: false, status: ActiondError.from(err).toStatusProto(), serverLogs: {}, message: '' };
+    }
+  }
+}
+
+/** The state of one execution, so that cleanup sees what was set up. */
+class ActionRun {
+  readonly #task: ExecuteTask;
+  readonly #options: SandboxActionExecutorOptions;
+  readonly #worker: string;
+  readonly #dir: string;
+  readonly #id: string;
+  #failure: ActiondError | undefined;
+  #cgroup: ActionCgroup | undefined;
+  #overlay: InputOverlay | undefined;
+  #dirCreated = false;
+
+  constructor(task: ExecuteTask, options: SandboxActionExecutorOptions, worker: string) {
+    this.#task = task;
+    this.#options = options;
+    this.#worker = worker;
+    this.#id = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+    this.#dir = join(options.execDirectory, this.#id);
+  }
+
+  /** Keeps the first failure. */
+  #fail(err: unknown): void {
+    this.#failure ??= ActiondError.from(err);
+  }
+
+  async execute(materializer: ExecrootMaterializer, collector: OutputCollector): Promise<ExecuteResponse> {
+    const task = this.#task;
+    const timings = task.timings;
+    const metadata: Record<string, Timestamp | undefined> = { workerStartTimestamp: now() };
+    let result: ActionResult | undefined;
+    let message = '';
+    try {
+      const { action, command } = task;
+      const platform = parsePlatformProperties(action, command, this.#options.platform);
+      checkCommand(command);
+      const declared = parseDeclaredOutputs(command);
+      if (action.inputRootDigest === undefined) throw invalidArgument('the action has no input_root_digest');
+      const inputRoot = parseDigest(action.inputRootDigest, this.#options.blobs.digestFunction, 'input_root_digest');
+
+      await mkdir(this.#dir, { mode: 0o700 });
+      this.#dirCreated = true;
+      const execroot = join(this.#dir, EXECROOT);
+      metadata.inputFetchStartTimestamp = now();
+      let started = performance.now();
+      const stats = await materializer.materialize(inputRoot, execroot);
+      createOutputParents(execroot, declared);
+      timings.inputMaterializationMs += performance.now() - started;
+      timings.filesLinked += stats.filesLinked;
+      timings.bytesLinked += stats.bytesLinked;
+      timings.filesCopied += stats.filesCopied;
+      timings.bytesCopied += stats.bytesCopied;
+      metadata.inputFetchCompletedTimestamp = now();
+
+      started = performance.now();
+      const inputView = platform.mutatesInputs ? await this.#mountOverlay(execroot) : execroot;
+      this.#cgroup = await this.#options.cgroups.create(this.#id, platform.limits);
+      await mkdir(join(this.#dir, SANDBOX_ROOT));
+      timings.sandboxSetupMs += performance.now() - started;
+
+      metadata.executionStartTimestamp = now();
+      started = performance.now();
+      const outcome = await this.#options.runner.run({
+        inputRoot: inputView,
+        workingDirectory: declared.workingDirectory.join('/'),
+        arguments: command.arguments,
+        environment: command.environmentVariables,
+        runtime: platform.runtime,
+        network: platform.network,
+        cgroupProcs: this.#cgroup.procsPaths,
+        timeoutMs: task.timeoutMs,
+        stdoutPath: join(this.#dir, 'stdout'),
+        stderrPath: join(this.#dir, 'stderr'),
+        scratchDirectory: join(this.#dir, SANDBOX_ROOT),
+        signal: task.signal,
+      });
+      timings.runMs += performance.now() - started;
+      metadata.executionCompletedTimestamp = now();
+      // Nothing the action started may outlive it, and nothing may still
+      // write to a file while it is moved into the CAS.
+      await this.#cgroup.killAll();
+      const usage = await this.#cgroup.usage();
+
+      metadata.outputUploadStartTimestamp = now();
+      started = performance.now();
+      if (outcome.kind !== 'setup-failed') {
+        result = await this.#result(outcome);
+        message = describeLimits(outcome, platform, usage);
+        if (outcome.kind === 'timed-out') {
+          this.#fail(deadlineExceeded(`the action did not finish within its timeout of ${task.timeoutMs} ms and was killed`));
+        } else if (task.signal.aborted) {
+          this.#fail(unavailable('the server shut down while the action ran; it was killed'));
+        } else {
+          const { files: _files, bytes: _bytes, ...outputs } = await collector.collect(
+            join(inputView, ...declared.workingDirectory),
+            declared,
+            command.outputDirectoryFormat,
+          );
+          result = { ...result, ...outputs };
+        }
+      } else {
+        const why = `the sandbox could not start the action: ${outcome.message}`;
+        this.#fail(outcome.actionFault ? failedPrecondition(why) : internal(why));
+      }
+      timings.outputUploadMs += performance.now() - started;
+      metadata.outputUploadCompletedTimestamp = now();
+    } catch (err) {
+      this.#fail(err);
+    } finally {
+      await this.#cleanUp(result);
+    }
+    metadata.workerCompletedTimestamp = now();
+    if (result !== undefined) {
+      result.executionMetadata = {
+        worker: this.#worker,
+        queuedTimestamp: undefined,
+        workerStartTimestamp: metadata.workerStartTimestamp,
+        workerCompletedTimestamp: metadata.workerCompletedTimestamp,
+        inputFetchStartTimestamp: metadata.inputFetchStartTimestamp,
+        inputFetchCompletedTimestamp: metadata.inputFetchCompletedTimestamp,
+        executionStartTimestamp: metadata.executionStartTimestamp,
+        executionCompletedTimestamp: metadata.executionCompletedTimestamp,
+        outputUploadStartTimestamp: metadata.outputUploadStartTimestamp,
+        outputUploadCompletedTimestamp: metadata.outputUploadCompletedTimestamp,
+        auxiliaryMetadata: [],
+        virtualExecutionDuration: undefined,
+      };
+    }
+    return {
+      result,
+      cachedResult: false,
+      status: this.#failure?.toStatusProto() ?? okStatus(),
+      serverLogs: {},
+      message,
+    };
+  }
+
+  async #mountOverlay(execroot: string): Promise<string> {
+    this.#overlay = await mountInputOverlay(
+      {
+        lower: execroot,
+        upper: join(this.#dir, OVERLAY.upper),
+        work: join(this.#dir, OVERLAY.work),
+        merged: join(this.#dir, OVERLAY.merged),
+      },
+      { uid: this.#options.actionUid, gid: this.#options.actionGid },
+      this.#options.overlay,
+    );
+    return this.#overlay.merged;
+  }
+
+  /** The result's exit code, stdout and stderr (moved into the CAS). */
+  async #result(outcome: Exclude<RunOutcome, { kind: 'setup-failed' }>): Promise<ActionResult> {
+    const exitCode = outcome.kind === 'exited' ? outcome.exitCode : outcome.kind === 'signaled' ? 128 + outcome.signal : 128 + 9;
+    return {
+      outputFiles: [],
+      outputDirectories: [],
+      exitCode,
+      stdoutRaw: Buffer.alloc(0),
+      stdoutDigest: await this.#adoptLog('stdout'),
+      stderrRaw: Buffer.alloc(0),
+      stderrDigest: await this.#adoptLog('stderr'),
+      executionMetadata: undefined,
+      outputFileSymlinks: [],
+      outputDirectorySymlinks: [],
+      outputSymlinks: [],
+    };
+  }
+
+  async #adoptLog(name: 'stdout' | 'stderr'): Promise<{ hash: string; sizeBytes: number } | undefined> {
+    const path = join(this.#dir, name);
+    if (!existsSync(path)) return undefined;
+    return digestProto(await this.#options.blobs.adoptFile(path));
+  }
+
+  async #cleanUp(result: ActionResult | undefined): Promise<void> {
+    if (this.#cgroup !== undefined) {
+      try {
+        await this.#cgroup.killAll();
+        await this.#cgroup.remove();
+      } catch (err) {
+        this.#fail(internal(`cleaning up the action's cgroups: ${err instanceof Error ? err.message : String(err)}`, err));
+      }
+    }
+    if (this.#overlay !== undefined) {
+      try {
+        await this.#overlay.unmount();
+      } catch (err) {
+        this.#fail(err);
+        // The merged view is still mounted: removing the directory would go through it.
+        return;
+      }
+    }
+    if (!this.#dirCreated) return;
+    const failed = this.#failure !== undefined || (result?.exitCode ?? 0) !== 0;
+    if (failed && this.#options.keepFailedActionDirectories === true) return;
+    await rm(this.#dir, { recursive: true, force: true }).catch((err: unknown) => this.#fail(err));
+  }
+}
+
+/** What the kernel's counters say about a run that failed, for `ExecuteResponse.message`. */
+function describeLimits(outcome: RunOutcome, platform: ActionPlatform, usage: CgroupUsage): string {
+  if (outcome.kind === 'exited' && outcome.exitCode === 0) return '';
+  const notes: string[] = [];
+  if ((usage.oomKills ?? 0) > 0) {
+    notes.push(`the action hit its memory limit of ${platform.limits.memoryBytes} bytes and ${usage.oomKills} process(es) were killed (platform property "memory")`);
+  }
+  if ((usage.pidsLimitHits ?? 0) > 0) {
+    notes.push(`the action hit its limit of ${platform.limits.pids} processes ${usage.pidsLimitHits} time(s) (platform property "pids")`);
+  }
+  return notes.join('; ');
+}
+
+function parseDigest(proto: { hash: string; sizeBytes: number }, digestFunction: Parameters<typeof Digest.parse>[2], field: string): Digest {
+  try {
+    return Digest.parse(proto.hash, proto.sizeBytes, digestFunction);
+  } catch (err) {
+    throw invalidArgument(`the action's ${field} is malformed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function now(): Timestamp {
+  const ms = Date.now();
+  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
+}
+
+/** Mount points at or below `dir`, deepest first, from /proc/self/mountinfo. */
+async function mountPointsUnder(dir: string): Promise<string[]> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  const points = text
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((point): point is string => point !== undefined)
+    // mountinfo escapes space, tab, newline and backslash as octal.
+    .map((point) => point.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))))
+    .filter((point) => point.startsWith(`${dir}/`));
+  return points.sort((a, b) => b.length - a.length);
+}
