@@ -159,3 +159,18 @@ test('a file without a digest or with a malformed one, and a symlink without a t
       await assert.rejects(materializer.materialize(root, join(store.root, `execroot-${root.hash}`)), code(status.INVALID_ARGUMENT, problem));
     }
   }));
+
+test('a blob file that disappeared after an earlier materialization is reported MISSING, not linked from a stale path', { skip: needsRoot }, () =>
+  withStore(async (store, materializer) => {
+    const root = await storeTree(store.blobs, { 'a.txt': file('soon gone') });
+    await materializer.materialize(root, join(store.root, 'first'));
+    const digest = SHA256.compute(Buffer.from('soon gone'));
+    await rm(store.blobs.pathOf(digest));
+    await assert.rejects(materializer.materialize(root, join(store.root, 'second')), (err: unknown) => {
+      assert.ok(err instanceof ActiondError);
+      assert.equal(err.code, status.FAILED_PRECONDITION);
+      const subjects = err.findDetails(PreconditionFailureDetail).flatMap((d) => d.violations.map((v) => v.subject));
+      assert.deepEqual(subjects, [`blobs/${digest.hash}/${digest.sizeBytes}`]);
+      return true;
+    });
+  }));

@@ -4,7 +4,7 @@ import type { BlobFiles } from '@actiond/blobstore';
 import type { Digest } from '@actiond/digest';
 import { ActiondError, internal, missingBlobs, resourceExhausted } from '@actiond/status';
 import { joinRelative } from './directory-entry-name.ts';
-import type { InputTree, InputTreeLoader } from './input-tree-loader.ts';
+import type { InputDirectory, InputTree, InputTreeLoader } from './input-tree-loader.ts';
 
 /**
  * Mode of every input directory: root-owned (the server runs as root) and
@@ -58,6 +58,13 @@ export class ExecrootMaterializer {
   readonly #loader: InputTreeLoader;
   readonly #blobs: BlobFiles;
   readonly #emptyDigest: Digest;
+  /**
+   * The blob file each file of a directory links ('' for the empty blob),
+   * index for index with its `files`: a digest's path never changes, and
+   * the loader hands out the same InputDirectory object for the same
+   * Directory while it is cached, so a repeated input tree needs no lookups.
+   */
+  readonly #sources = new WeakMap<InputDirectory, string[]>();
 
   constructor(loader: InputTreeLoader, blobs: BlobFiles, emptyDigest: Digest) {
     this.#loader = loader;
@@ -68,38 +75,51 @@ export class ExecrootMaterializer {
   /** Creates `target` (which must not exist; its parent must) holding the tree under `inputRoot`. */
   async materialize(inputRoot: Digest, target: string): Promise<MaterializationStats> {
     const tree = await this.#loader.load(inputRoot);
-    const sources = await this.#resolveSources(tree);
-    return this.#create(tree, sources.paths, target, sources.copies);
+    const { sources, copies } = await this.#resolveSources(tree);
+    return this.#create(tree, sources, target, copies);
   }
 
-  /** The blob file to link for every distinct (digest, executable) pair; missing blobs end the materialization. */
-  async #resolveSources(tree: InputTree): Promise<{ paths: Map<string, string>; copies: { files: number; bytes: number } }> {
-    const paths = new Map<string, string>();
+  /**
+   * The blob paths of every directory's files, from the cache or looked up
+   * (and then cached); blobs missing from the CAS end the materialization
+   * (FAILED_PRECONDITION, together with missing directories). Also returns
+   * the executable variants the CAS had to copy for this.
+   */
+  async #resolveSources(
+    tree: InputTree,
+  ): Promise<{ sources: Map<InputDirectory, string[]>; copies: { files: number; bytes: number } }> {
     const missing = new Map<string, Digest>(tree.missingDirectories.map((digest) => [digest.key, digest]));
-    const executables: Promise<void>[] = [];
     const copies = { files: 0, bytes: 0 };
+    const pending: Promise<void>[] = [];
     const notFound = (err: unknown, digest: Digest): void => {
       if (!(err instanceof ActiondError && err.code === status.NOT_FOUND)) throw err;
       missing.set(digest.key, digest);
     };
+    const sources = new Map<InputDirectory, string[]>();
+    const resolved = new Map<InputDirectory, string[]>();
     for (const { directory } of tree.directories) {
-      for (const file of directory.files) {
-        if (file.digest.equals(this.#emptyDigest)) continue;
-        const key = sourceKey(file.digest, file.executable);
-        if (paths.has(key)) continue;
-        paths.set(key, '');
+      if (sources.has(directory) || resolved.has(directory)) continue;
+      const cached = this.#sources.get(directory);
+      if (cached !== undefined) {
+        sources.set(directory, cached);
+        continue;
+      }
+      const paths = new Array<string>(directory.files.length).fill('');
+      resolved.set(directory, paths);
+      directory.files.forEach((file, i) => {
+        if (file.digest.equals(this.#emptyDigest)) return;
         if (!file.executable) {
           try {
-            paths.set(key, this.#blobs.pathOf(file.digest));
+            paths[i] = this.#blobs.pathOf(file.digest);
           } catch (err) {
             notFound(err, file.digest);
           }
-          continue;
+          return;
         }
-        executables.push(
+        pending.push(
           this.#blobs.executablePathOf(file.digest).then(
             ({ path, copied }) => {
-              paths.set(key, path);
+              paths[i] = path;
               if (copied) {
                 copies.files++;
                 copies.bytes += file.digest.sizeBytes;
@@ -108,16 +128,21 @@ export class ExecrootMaterializer {
             (err: unknown) => notFound(err, file.digest),
           ),
         );
-      }
+      });
     }
-    await Promise.all(executables);
+    await Promise.all(pending);
     if (missing.size > 0) throw missingBlobs([...missing.values()]);
-    return { paths, copies };
+    // Cached only once complete: a concurrent materialization must never see a half-filled list.
+    for (const [directory, paths] of resolved) {
+      this.#sources.set(directory, paths);
+      sources.set(directory, paths);
+    }
+    return { sources, copies };
   }
 
   #create(
     tree: InputTree,
-    sources: ReadonlyMap<string, string>,
+    sourcesOf: ReadonlyMap<InputDirectory, readonly string[]>,
     target: string,
     executableCopies: { files: number; bytes: number },
   ): MaterializationStats {
@@ -126,30 +151,37 @@ export class ExecrootMaterializer {
     let filesCopied = executableCopies.files;
     let bytesCopied = executableCopies.bytes;
     let symlinks = 0;
-    const empty = this.#emptyDigest;
     for (const { path, directory } of tree.directories) {
       const dir = path === '' ? target : `${target}/${path}`;
       syscall(path, () => {
         mkdirSync(dir, 0o755);
         chmodSync(dir, INPUT_DIRECTORY_MODE);
       });
-      for (const file of directory.files) {
+      const sources = sourcesOf.get(directory)!;
+      const files = directory.files;
+      for (let i = 0; i < files.length; i++) {
+        const file = files[i]!;
         const destination = `${dir}/${file.name}`;
-        const relative = joinRelative(path, file.name);
-        const mode = file.executable ? 0o555 : 0o444;
-        if (file.digest.equals(empty)) {
-          syscall(relative, () => closeSync(openSync(destination, 'wx', mode)));
+        const source = sources[i]!;
+        if (source === '') {
+          // The empty blob: a new empty file rather than one more link to a single inode.
+          syscall(joinRelative(path, file.name), () => closeSync(openSync(destination, 'wx', file.executable ? 0o555 : 0o444)));
           filesLinked++;
           continue;
         }
-        const source = sources.get(sourceKey(file.digest, file.executable))!;
         try {
           linkSync(source, destination);
           filesLinked++;
           bytesLinked += file.digest.sizeBytes;
         } catch (err) {
           const code = errnoOf(err);
-          if (code === 'ENOENT') throw missingBlobs([file.digest]);
+          if (code === 'ENOENT') {
+            // The blob file is gone (removed as damaged, say): forget the cached paths, so that
+            // the client's re-upload (it reacts to MISSING) is looked up afresh.
+            this.#sources.delete(directory);
+            throw missingBlobs([file.digest]);
+          }
+          const relative = joinRelative(path, file.name);
           if (code !== 'EMLINK' && code !== 'EXDEV') throw fileSystemError(err, relative);
           // copyFile gives the copy the source's mode (0444 or 0555); we are root, so root owns it.
           syscall(relative, () => copyFileSync(source, destination, constants.COPYFILE_FICLONE));
@@ -165,10 +197,6 @@ export class ExecrootMaterializer {
     }
     return { filesLinked, bytesLinked, filesCopied, bytesCopied, directories: tree.directories.length, symlinks };
   }
-}
-
-function sourceKey(digest: Digest, executable: boolean): string {
-  return executable ? `x${digest.key}` : digest.key;
 }
 
 /** Runs one creation step for the input at `path` (relative to the input root; '' is the root). */

@@ -15,7 +15,8 @@ import type { CgroupManager } from './cgroup-manager.ts';
 import { CgroupV1Manager } from './cgroup-v1.ts';
 import { makeHostRuntime, needsSandbox, SANDBOX_GID, SANDBOX_UID } from './host-runtime-fixture.ts';
 import type { HostRuntime } from './host-runtime-fixture.ts';
-import { BlobDirectorySource, digestOf, openTestStore, storeTree } from './input-fixture.ts';
+import { TreeWalker } from '@actiond/cas-service';
+import { digestOf, openTestStore, storeTree } from './input-fixture.ts';
 import type { TestStore, TreeSpec } from './input-fixture.ts';
 import { LinuxSandboxRunner } from './linux-sandbox-runner.ts';
 import type { PlatformPolicy } from './platform-properties.ts';
@@ -65,6 +66,8 @@ export interface ExecutedAction {
   readonly response: ExecuteResponse;
   readonly timings: ExecutionTimings;
   readonly inputRoot: Digest;
+  /** Wall time of `execute` alone (not storing the test's inputs). */
+  readonly elapsedMs: number;
 }
 
 /** `bash -c script` with PATH set, the usual test command. */
@@ -87,7 +90,8 @@ export async function makeExecutor(
   const execDirectory = join(store.root, 'exec');
   const executor = new SandboxActionExecutor({
     blobs: store.blobs,
-    directories: new BlobDirectorySource(store.blobs),
+    // What cmd/* passes: the CAS service's walker, whose cache keeps parsed Directory messages.
+    directories: new TreeWalker(store.blobs),
     execDirectory,
     runner: new LinuxSandboxRunner({ helperPath: sandboxHelperPath(), uid: SANDBOX_UID, gid: SANDBOX_GID }),
     cgroups,
@@ -136,7 +140,9 @@ export async function makeExecutor(
         signal: spec.signal ?? new AbortController().signal,
         onStage: () => {},
       };
-      return { response: await executor.execute(task), timings, inputRoot };
+      const started = performance.now();
+      const response = await executor.execute(task);
+      return { response, timings, inputRoot, elapsedMs: performance.now() - started };
     },
     blob: (digest) => store.blobs.get(digestOf(digest)),
     async dispose() {

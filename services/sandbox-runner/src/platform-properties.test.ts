@@ -69,7 +69,7 @@ test('a property given twice is INVALID_ARGUMENT', () => {
 });
 
 test('OSFamily is linux in any case; ISA and Arch accept the host architecture under its usual names', () => {
-  for (const props of [{ OSFamily: 'Linux' }, { OSFamily: 'linux' }, { ISA: 'x86-64' }, { Arch: 'amd64' }, { ISA: 'X86_64' }]) {
+  for (const props of [{ OSFamily: 'Linux' }, { OSFamily: 'linux' }, { ISA: 'x86-64' }, { Arch: 'amd64' }, { ISA: 'X86_64' }] as Props[]) {
     assert.doesNotThrow(() => parse(props), JSON.stringify(props));
   }
   assert.throws(() => parse({ OSFamily: 'Windows' }), invalid(/OSFamily: "Windows" is not supported.*accepted: linux/));
