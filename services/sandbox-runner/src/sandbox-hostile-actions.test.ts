@@ -92,6 +92,8 @@ test('mutates_inputs=1 gives a private copy-on-write view: the action rewrites a
     assert.equal((await h.blob(response.result!.outputFiles[0]!.digest)).toString(), `${content}rewritten\n`);
     const blob = h.store.blobs.pathOf(SHA256.compute(Buffer.from(content)));
     assert.equal(await readFile(blob, 'utf8'), content);
+    const info = await lstat(blob);
+    assert.deepEqual([info.mode & 0o7777, info.uid], [0o444, 0], 'the view was chown-ed, the blob was not');
     assert.equal(await readFile(h.store.blobs.pathOf(SHA256.compute(Buffer.from('delete me'))), 'utf8'), 'delete me');
     assert.deepEqual(readdirSync(h.execDirectory), [], 'the overlay is unmounted and the directory removed');
   }));
