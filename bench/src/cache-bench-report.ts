@@ -75,6 +75,7 @@ export function formatReport(report: CacheBenchReport): string {
   const perRoundRatios = bs.write.values.map((w, i) => w / Math.min(bs.sha256Node.values[i]!, bs.diskWrite.values[i]!));
   const fsyncRatio = bs.write.median / Math.min(bs.sha256Node.median, bs.diskWriteFsync.median);
   const findMs = find.latency.median;
+  const gigabytes = p.blobBytes / 1e9;
   const lines: string[] = [];
   const push = (...more: string[]): void => void lines.push(...more);
 
@@ -96,7 +97,7 @@ export function formatReport(report: CacheBenchReport): string {
     '',
     '### Measurements',
     '',
-    '| Measurement | Median | Runs | CPU during the calls: server / client |',
+    '| Measurement | Median | Runs | CPU busy (share of one core): server / benchmark process |',
     '|---|---|---|---|',
     ...[bs.sha256Node, bs.sha256sum, bs.diskWrite, bs.diskWriteFsync, bs.write, bs.read, bs.nullWrite, bs.nullRead].map((m) => row(m, mbps)),
     row(batch.seconds, (s) => `${s.toFixed(2)} s`),
@@ -105,6 +106,17 @@ export function formatReport(report: CacheBenchReport): string {
     row(find.clientCodec, ms),
     '',
     `FindMissingBlobs request ${formatBytes(find.requestBytes)}, answer ${formatBytes(find.responseBytes)} of protobuf.`,
+    '',
+    '### CPU cost (CPU seconds, median per run; steadier than wall time on a shared machine)',
+    '',
+    '| Work | Server | Benchmark process (client) |',
+    '|---|---|---|',
+    `| SHA-256 (node:crypto), per GB | – | ${cpuPer(bs.sha256Node.ownCpuSeconds, gigabytes).toFixed(2)} s |`,
+    ...[bs.write, bs.read, bs.nullWrite, bs.nullRead].map((m) => `| ${m.name}, per GB | ${cpuPer(m.serverCpuSeconds, gigabytes).toFixed(2)} s | ${cpuPer(m.ownCpuSeconds, gigabytes).toFixed(2)} s |`),
+    `| BatchUpdateBlobs, per 1,000 blobs | ${(cpuPer(batch.seconds.serverCpuSeconds, p.batchBlobs) * 1e6).toFixed(0)} ms | ${(cpuPer(batch.seconds.ownCpuSeconds, p.batchBlobs) * 1e6).toFixed(0)} ms |`,
+    `| FindMissingBlobs of ${p.findDigests} digests, per call | ${(cpuPer(find.latency.serverCpuSeconds, 1) * 1000).toFixed(0)} ms | ${(cpuPer(find.latency.ownCpuSeconds, 1) * 1000).toFixed(0)} ms |`,
+    '',
+    `CPU view of the write target: hashing costs ${cpuPer(bs.sha256Node.ownCpuSeconds, gigabytes).toFixed(2)} CPU-s per GB, the server's whole Write path ${cpuPer(bs.write.serverCpuSeconds, gigabytes).toFixed(2)}: were CPU the only limit (a core to itself, an infinitely fast client), the server would write at ${percent(cpuPer(bs.sha256Node.ownCpuSeconds, gigabytes) / cpuPer(bs.write.serverCpuSeconds, gigabytes))} of SHA-256 speed.`,
     '',
     '### Server memory (VmRSS from /proc/<pid>/status)',
     '',
@@ -147,8 +159,14 @@ export function replaceBlock(existing: string, markers: { readonly begin: string
 }
 
 function row(m: Measurement, format: (value: number) => string): string {
-  const cpu = m.serverCpuShares.length === 0 ? '' : `${percent(median(m.serverCpuShares))} / ${percent(median(m.clientCpuShares))}`;
-  return `| ${m.name} | ${format(m.median)} | ${m.values.map(format).join(', ')} | ${cpu} |`;
+  const server = m.serverCpuSeconds.length === 0 ? '–' : percent(median(m.serverCpuSeconds.map((cpu, i) => cpu / m.seconds[i]!)));
+  const own = percent(median(m.ownCpuSeconds.map((cpu, i) => cpu / m.seconds[i]!)));
+  return `| ${m.name} | ${format(m.median)} | ${m.values.map(format).join(', ')} | ${server} / ${own} |`;
+}
+
+/** Median CPU seconds per run divided by `per` (bytes in GB, blobs, calls): what the work costs in CPU. */
+function cpuPer(seconds: readonly number[], per: number): number {
+  return median(seconds) / per;
 }
 
 function verdict(met: boolean, shortfall: string): string {

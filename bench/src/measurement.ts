@@ -10,16 +10,18 @@ export interface Interval {
 /**
  * One quantity measured several times: every run's value (in `unit`), the
  * interval it was measured over (so a server profile can be cut to exactly
- * these intervals) and, for calls to the server, the CPU each side spent
- * as a share of the run's wall time (1 = one core busy throughout).
+ * these intervals), and the CPU seconds spent by this process and, for
+ * calls to the server, by the server. On a shared machine CPU seconds say
+ * what the work costs whoever else is running; wall time does not.
  */
 export class Measurement {
   readonly name: string;
   readonly unit: string;
   readonly values: number[] = [];
   readonly intervals: Interval[] = [];
-  readonly serverCpuShares: number[] = [];
-  readonly clientCpuShares: number[] = [];
+  readonly seconds: number[] = [];
+  readonly ownCpuSeconds: number[] = [];
+  readonly serverCpuSeconds: number[] = [];
 
   constructor(name: string, unit: string) {
     this.name = name;
@@ -30,10 +32,9 @@ export class Measurement {
   add(run: TimedRun<unknown>, value: number): void {
     this.values.push(value);
     this.intervals.push({ startNs: run.startNs, endNs: run.endNs });
-    if (run.cpu !== undefined) {
-      this.serverCpuShares.push(run.cpu.server / run.seconds);
-      this.clientCpuShares.push(run.cpu.client / run.seconds);
-    }
+    this.seconds.push(run.seconds);
+    this.ownCpuSeconds.push(run.ownCpuSeconds);
+    if (run.serverCpuSeconds !== undefined) this.serverCpuSeconds.push(run.serverCpuSeconds);
   }
 
   get median(): number {

@@ -10,16 +10,19 @@ export interface TimedRun<T> {
   readonly endNs: bigint;
   readonly seconds: number;
   readonly value: T;
-  /** CPU seconds the server and this client used meanwhile, when timed with {@link timedCall}. */
-  readonly cpu?: { readonly server: number; readonly client: number };
+  /** CPU seconds this process (the benchmark, the client) used meanwhile. */
+  readonly ownCpuSeconds: number;
+  /** CPU seconds the server used meanwhile, when timed with {@link timedCall}. */
+  readonly serverCpuSeconds?: number;
 }
 
-/** Runs `body` and times it on the monotonic clock. */
+/** Runs `body` and times it on the monotonic clock, counting this process's CPU seconds too. */
 export async function timed<T>(body: () => Promise<T> | T): Promise<TimedRun<T>> {
+  const cpu = ownCpuSeconds();
   const startNs = process.hrtime.bigint();
   const value = await body();
   const endNs = process.hrtime.bigint();
-  return { startNs, endNs, seconds: Number(endNs - startNs) / 1e9, value };
+  return { startNs, endNs, seconds: Number(endNs - startNs) / 1e9, value, ownCpuSeconds: ownCpuSeconds() - cpu };
 }
 
 /**
@@ -30,7 +33,6 @@ export async function timed<T>(body: () => Promise<T> | T): Promise<TimedRun<T>>
  */
 export async function timedCall<T>(serverPid: number, body: () => Promise<T>): Promise<TimedRun<T>> {
   const server = processCpuSeconds(serverPid);
-  const client = ownCpuSeconds();
   const run = await timed(body);
-  return { ...run, cpu: { server: processCpuSeconds(serverPid) - server, client: ownCpuSeconds() - client } };
+  return { ...run, serverCpuSeconds: processCpuSeconds(serverPid) - server };
 }
