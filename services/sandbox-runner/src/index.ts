@@ -13,6 +13,7 @@ export { parsePlatformProperties, hostArchitecture, PLATFORM_PROPERTY_NAMES } fr
 export type { ActionPlatform, LimitPolicy, NetworkMode, PlatformPolicy, ResourceLimits } from './platform-properties.ts';
 export type { Runtime, RuntimeEntry, RuntimeProvider } from './runtime-provider.ts';
 export { DirectoryRuntimeProvider } from './directory-runtime-provider.ts';
+export { RuntimeImageMount } from './runtime-image-mount.ts';
 
 // cgroups.
 export type { ActionCgroup, CgroupManager, CgroupUsage } from './cgroup-manager.ts';
