@@ -38,7 +38,7 @@ function alive(pid: number): boolean {
   }
 }
 
-test('an action cgroup gets the memory, memory+swap, pids and cpu limits in every v1 hierarchy', { skip }, () =>
+test('an action cgroup gets the memory, memory+swap, pids and cpu limits in every v1 hierarchy', { skip, timeout: 30_000 }, () =>
   withManager(async (manager, parent) => {
     const cgroup = await manager.create('a1', { memoryBytes: 64 * 1024 * 1024, cpus: 0.5, pids: 32 });
     try {
@@ -60,7 +60,7 @@ test('an action cgroup gets the memory, memory+swap, pids and cpu limits in ever
     assert.equal(existsSync(join(ROOT, `memory/${parent}/a1`)), false);
   }));
 
-test('no limits leaves the cgroups unlimited', { skip }, () =>
+test('no limits leaves the cgroups unlimited', { skip, timeout: 30_000 }, () =>
   withManager(async (manager, parent) => {
     const cgroup = await manager.create('a2', { memoryBytes: undefined, cpus: undefined, pids: undefined });
     try {
@@ -70,7 +70,7 @@ test('no limits leaves the cgroups unlimited', { skip }, () =>
     }
   }));
 
-test('killAll kills every process in the cgroup, children included, and the cgroup can then be removed', { skip }, () =>
+test('killAll kills every process in the cgroup, children included, and the cgroup can then be removed', { skip, timeout: 30_000 }, () =>
   withManager(async (manager) => {
     const cgroup = await manager.create('a3', { memoryBytes: undefined, cpus: undefined, pids: undefined });
     // A shell that joins the cgroups, then leaves a background child and waits.
@@ -86,7 +86,7 @@ test('killAll kills every process in the cgroup, children included, and the cgro
     await cgroup.remove();
   }));
 
-test('usage reads the peak memory and the OOM and pids-limit counters', { skip }, () =>
+test('usage reads the peak memory and the OOM and pids-limit counters', { skip, timeout: 30_000 }, () =>
   withManager(async (manager) => {
     const cgroup = await manager.create('a4', { memoryBytes: undefined, cpus: undefined, pids: 1 });
     try {
@@ -104,7 +104,7 @@ test('usage reads the peak memory and the OOM and pids-limit counters', { skip }
     }
   }));
 
-test('removeStale kills and removes action cgroups a crashed server left behind', { skip }, () =>
+test('removeStale kills and removes action cgroups a crashed server left behind', { skip, timeout: 30_000 }, () =>
   withManager(async (manager) => {
     const left = await manager.create('left-behind', { memoryBytes: undefined, cpus: undefined, pids: undefined });
     const child = spawn('sleep', ['1000'], { stdio: 'ignore' });
@@ -116,7 +116,7 @@ test('removeStale kills and removes action cgroups a crashed server left behind'
     assert.equal(existsSync(left.procsPaths[0]!), false);
   }));
 
-test('a second cgroup of the same name is refused rather than reused with unknown limits', { skip }, () =>
+test('a second cgroup of the same name is refused rather than reused with unknown limits', { skip, timeout: 30_000 }, () =>
   withManager(async (manager) => {
     const first = await manager.create('dup', { memoryBytes: undefined, cpus: undefined, pids: undefined });
     try {
