@@ -1,5 +1,6 @@
 import { command, defineCli, hostPortSchema, optionalFlag, pathSchema, repeatedFlag, valueFlag } from '@actiond/cli';
 import { z } from 'zod';
+import { executionFlags } from './execution-flags.ts';
 import { ACTIOND_VERSION } from './version.ts';
 
 /** Flags of `serve`; every one is documented in the README's flag table, keep the two in step. */
@@ -23,6 +24,7 @@ export const serveFlags = {
     description: 'Export traces and metrics over OTLP/gRPC to this http(s)://HOST:PORT (default: $OTEL_EXPORTER_OTLP_ENDPOINT when set).',
     valueName: 'URL',
   }),
+  ...executionFlags,
 };
 
 /** The command line of `linux-actiond`. */
@@ -32,7 +34,7 @@ export const linuxActiondCli = defineCli({
   description: 'A local, hermetic Remote Execution API (REAPI v2) worker and cache for Bazel.',
   commands: {
     serve: command({
-      description: 'Serve the REAPI cache (CAS, ByteStream, ActionCache, Capabilities) on --listen.',
+      description: 'Serve REAPI (Execution, CAS, ByteStream, ActionCache, Capabilities) on --listen.',
       flags: serveFlags,
     }),
   },

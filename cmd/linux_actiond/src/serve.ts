@@ -1,12 +1,13 @@
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { FlagValues } from '@actiond/cli';
 import { CompletenessCheckingActionCache, DiskActionCache, createActionCacheService } from '@actiond/action-cache';
 import { DiskBlobAccess, DiskKeyValueStore } from '@actiond/blobstore';
 import { createCapabilitiesService } from '@actiond/capabilities';
-import { InstanceNames, RECOMMENDED_MAX_MESSAGE_BYTES, createCasServices } from '@actiond/cas-service';
-import { createTelemetry, type Environment } from '@actiond/telemetry';
+import { DirectoryCache, InstanceNames, RECOMMENDED_MAX_MESSAGE_BYTES, TreeWalker, createCasServices } from '@actiond/cas-service';
+import { createTelemetry, type Environment, type Telemetry } from '@actiond/telemetry';
 import type { serveFlags } from './command-line.ts';
+import { startExecution, type Execution } from './execution-chain.ts';
 import { startGrpcServer } from './grpc-server.ts';
 import { grpcAddress } from './listen-address.ts';
 import { locateServeAssets } from './serve-assets.ts';
@@ -29,17 +30,17 @@ const SHUTDOWN_GRACE_MS = 5_000;
 
 /**
  * `linux-actiond serve`: opens the stores under --root, assembles the cache
- * services on one gRPC port, and runs until SIGINT/SIGTERM. This function is
- * the one place that chooses implementations and wraps them; the services
- * themselves never read flags. Returns the exit status.
+ * services and (unless --no-execution) the Execution service with its sandbox
+ * on one gRPC port, and runs until SIGINT/SIGTERM. This function is the one
+ * place that chooses implementations and wraps them; the services never read
+ * flags. Returns the exit status; a reason it cannot start is one log line.
  */
 export async function serve(flags: FlagValues<typeof serveFlags>, environment: ServeEnvironment): Promise<number> {
   const { log } = environment;
   const root = resolve(flags.root);
   await mkdir(root, { recursive: true });
-  // The sandbox helper (assets.sandboxHelper, for sandboxHelperPath({ path })) and
-  // the default runtime image: the checkout's build outputs, or in the standalone
-  // binary its embedded copies, extracted under root.
+  // The sandbox helper and the default runtime image: the checkout's build
+  // outputs, or in the standalone binary its embedded copies, extracted under root.
   const assets = await locateServeAssets(root);
   const instanceNames = new InstanceNames(flags.instanceName.length > 0 ? flags.instanceName : ['']);
 
@@ -50,17 +51,42 @@ export async function serve(flags: FlagValues<typeof serveFlags>, environment: S
     otlpEndpoint: flags.otlpEndpoint,
     env: environment.env,
   });
-  const blobs = await DiskBlobAccess.open({ directory: `${root}/cas` });
+  const blobs = await DiskBlobAccess.open({ directory: join(root, 'cas') });
+  // One directory cache for GetTree, the action-cache check, the input check and the executor.
+  const directoryCache = new DirectoryCache();
+  const walker = new TreeWalker(blobs, directoryCache);
   const actionCache = new CompletenessCheckingActionCache(
-    new DiskActionCache(await DiskKeyValueStore.open({ directory: `${root}/ac` })),
-    { blobs },
+    new DiskActionCache(await DiskKeyValueStore.open({ directory: join(root, 'ac') })),
+    { blobs, walker },
   );
+  const cas = createCasServices({ blobs, instanceNames, telemetry, directoryCache });
 
-  const cas = createCasServices({ blobs, instanceNames, telemetry });
+  let execution: Execution | undefined;
+  if (flags.execution) {
+    try {
+      execution = await startExecution(flags, {
+        root,
+        blobs,
+        actionCache,
+        walker,
+        instanceNames,
+        telemetry,
+        sandboxHelper: assets.sandboxHelper,
+        defaultRuntimeImage: assets.defaultRuntimeImage,
+        log,
+      });
+    } catch (error) {
+      await closeAll(cas, undefined, telemetry);
+      log(`linux-actiond: cannot start execution: ${error instanceof Error ? error.message : String(error)}`);
+      return 1;
+    }
+  }
+
   const services = [
     ...cas,
-    createActionCacheService({ actionCache, blobs, instanceNames, telemetry }),
-    createCapabilitiesService({ instanceNames, telemetry }),
+    createActionCacheService({ actionCache, blobs, instanceNames, telemetry, walker }),
+    createCapabilitiesService({ instanceNames, telemetry, execution: execution?.offer }),
+    ...(execution ? [execution.registration] : []),
   ];
 
   let server;
@@ -71,24 +97,30 @@ export async function serve(flags: FlagValues<typeof serveFlags>, environment: S
       register: (s) => services.forEach(({ service, implementation }) => s.addService(service, implementation)),
     });
   } catch (error) {
-    await cas.close();
-    await telemetry.shutdown();
+    await closeAll(cas, execution, telemetry);
     log(`linux-actiond: cannot listen on ${grpcAddress(flags.listen)}: ${bindFailureReason(error)}`);
     return 1;
   }
 
   const address = grpcAddress({ host: flags.listen.host, port: server.port });
   const metrics = telemetry.metricsAddress ? `, metrics on http://${grpcAddress(telemetry.metricsAddress)}/metrics` : '';
-  log(`linux-actiond ${ACTIOND_VERSION}: serving REAPI on ${address} (root ${root}${metrics})`);
+  const runtimes = execution ? `, execution with runtimes: ${execution.runtimeNames.join(', ') || 'none'}` : ', cache only';
+  log(`linux-actiond ${ACTIOND_VERSION}: serving REAPI on ${address} (root ${root}${runtimes}${metrics})`);
   environment.onListening?.(server.port);
 
   const signal = await (environment.stopRequested ?? waitForStopSignal());
   log(`linux-actiond: ${signal} received, stopping`);
   await server.stop(SHUTDOWN_GRACE_MS);
-  await cas.close();
-  await telemetry.shutdown();
+  await closeAll(cas, execution, telemetry);
   log('linux-actiond: stopped');
   return 0;
+}
+
+/** Releases what serve opened, after the gRPC server stopped (or never started). */
+async function closeAll(cas: { close(): Promise<void> }, execution: Execution | undefined, telemetry: Telemetry): Promise<void> {
+  await execution?.close();
+  await cas.close();
+  await telemetry.shutdown();
 }
 
 /** grpc-js wraps the socket error in a long sentence; keep the part an operator acts on. */
