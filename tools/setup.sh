@@ -39,4 +39,15 @@ fi
 
 log "installing the workspace (Node.js 24 comes from the lock file)"
 CI=true pnpm install --frozen-lockfile
-log "ready: Node $(pnpm exec node --version), pnpm $(pnpm --version)"
+
+
+# The default runtime image (the userlands actions run in), built once from the
+# pinned Debian packages and cached: later runs take no network. Rebuilt when the
+# lock changes.
+arch=$(uname -m)
+image="build/runtimes/runtimes-$arch.squashfs"
+if [ ! -f "$image" ] || [ runtimes/runtimes.lock.json -nt "$image" ]; then
+  log "building the runtime image $image (first run downloads about 40 MiB of Debian packages)"
+  pnpm runtimes:build --arch "$arch"
+fi
+log "ready: Node $(pnpm exec node --version), pnpm $(pnpm --version), runtime image $image"
