@@ -13,6 +13,8 @@ import {
   hostArchitecture,
   openCgroupManager,
   sandboxHelperPath,
+  serverCgroupParent,
+  type CgroupManager,
   type RuntimeProvider,
 } from '@actiond/sandbox-runner';
 import {
@@ -70,10 +72,14 @@ export async function startExecution(
     throw new Error('--max-action-timeout is shorter than --default-action-timeout');
   }
   const runtimes = await openRuntimes(flags, deps);
+  let cgroups: CgroupManager | undefined;
   try {
     if (flags.defaultRuntime !== undefined && runtimes.provider.resolve(flags.defaultRuntime) === undefined) {
       throw new Error(`--default-runtime=${flags.defaultRuntime}: no such runtime; available: ${listNames(runtimes.provider)}`);
     }
+    // The root's own parent cgroup: at startup the executor kills whatever it finds there,
+    // which must never be the running actions of another server on this host.
+    cgroups = await openCgroupManager({ parent: serverCgroupParent(deps.root) });
     const sandbox = new SandboxActionExecutor({
       blobs: deps.blobs,
       directories: deps.walker,
@@ -83,7 +89,7 @@ export async function startExecution(
         uid: flags.sandboxUid,
         gid: flags.sandboxGid,
       }),
-      cgroups: await openCgroupManager(),
+      cgroups,
       platform: {
         architecture: hostArchitecture(),
         runtimes: runtimes.provider,
@@ -122,10 +128,12 @@ export async function startExecution(
       close: async () => {
         shutdown.abort();
         queue.shutdown();
+        await cgroups?.close();
         await runtimes.close();
       },
     };
   } catch (error) {
+    await cgroups?.close().catch(() => {});
     await runtimes.close();
     throw error;
   }

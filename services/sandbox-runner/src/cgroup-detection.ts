@@ -8,7 +8,11 @@ import { CgroupV2Manager } from './cgroup-v2.ts';
 export interface CgroupDetectionOptions {
   /** Default `/sys/fs/cgroup`. */
   readonly mountRoot?: string;
-  /** The server's parent cgroup (below each v1 hierarchy, or below the v2 mount). Default `actiond`. */
+  /**
+   * The server's parent cgroup (below each v1 hierarchy, or below the v2
+   * mount), which must be its own: servers pass `serverCgroupParent(root)`.
+   * Default `actiond`.
+   */
   readonly parent?: string;
 }
 

@@ -64,6 +64,21 @@ export async function removeCgroup(path: string): Promise<void> {
 }
 
 /**
+ * Removes a server's parent cgroup if nothing is left in it. EBUSY (a child
+ * cgroup, or a process still counted) and ENOTEMPTY (a plain directory, as
+ * in tests) leave it in place; gone already is fine.
+ */
+export async function removeParentCgroup(path: string): Promise<void> {
+  try {
+    await rmdir(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EBUSY' || code === 'ENOTEMPTY') return;
+    throw new Error(`cannot remove cgroup ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/**
  * Kills what `procsPath` lists until it lists nothing: `kill` is asked to
  * kill (through cgroup.kill, or by freezing and signalling), then the file
  * is polled. Gives up after about 10 s with an error naming the cgroup.

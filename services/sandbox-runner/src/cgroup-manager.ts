@@ -42,6 +42,17 @@ export interface CgroupManager {
   readonly description: string;
   /** Creates the cgroups of one action, `name` unique among running actions, with `limits` written. */
   create(name: string, limits: ResourceLimits): Promise<ActionCgroup>;
-  /** Kills and removes cgroups left under the parent by an earlier server process (a crash). */
+  /**
+   * Kills and removes every cgroup under the parent: at startup, what an
+   * earlier server process left (a crash). The parent must be this
+   * server's own (see `serverCgroupParent`): whatever is in it is killed.
+   */
   removeStale(): Promise<number>;
+  /**
+   * At shutdown, after the actions' cgroups are removed: removes the
+   * parent cgroup, so servers on temporary roots leave nothing behind. A
+   * parent that still holds a cgroup (an action still being cleaned up) is
+   * left for the next server on the root, without an error.
+   */
+  close(): Promise<void>;
 }

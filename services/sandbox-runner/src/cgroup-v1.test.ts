@@ -125,3 +125,24 @@ test('a second cgroup of the same name is refused rather than reused with unknow
       await first.remove();
     }
   }));
+
+test('close removes the parent cgroup, but leaves it while an action cgroup is still in it', { skip, timeout: 30_000 }, async () => {
+  const base = `actiond-test-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const parent = `${base}/root-0123456789abcdef`;
+  try {
+    const manager = await CgroupV1Manager.open({ parent });
+    const cgroup = await manager.create('still-here', { memoryBytes: undefined, cpus: undefined, pids: undefined });
+    await manager.close();
+    assert.equal(existsSync(join(ROOT, 'pids', parent, 'still-here')), true);
+    await cgroup.remove();
+    await manager.close();
+    for (const name of HIERARCHIES) assert.equal(existsSync(join(ROOT, name, parent)), false, `${name}/${parent}`);
+    await manager.close();
+  } finally {
+    for (const name of HIERARCHIES) {
+      await rmdir(join(ROOT, name, parent, 'still-here')).catch(() => {});
+      await rmdir(join(ROOT, name, parent)).catch(() => {});
+      await rmdir(join(ROOT, name, base)).catch(() => {});
+    }
+  }
+});

@@ -13,6 +13,7 @@ import {
   readNumber,
   readPids,
   removeCgroup,
+  removeParentCgroup,
   writeControl,
 } from './cgroup-files.ts';
 import type { ResourceLimits } from './platform-properties.ts';
@@ -21,7 +22,10 @@ import type { ResourceLimits } from './platform-properties.ts';
 export interface CgroupV1Options {
   /** Where the hierarchies are mounted, each in a directory named after its controller. Default `/sys/fs/cgroup`. */
   readonly mountRoot?: string;
-  /** The server's cgroup below each hierarchy; per-action cgroups go inside. Default `actiond`. */
+  /**
+   * The server's cgroup below each hierarchy (it may be nested, such as
+   * `actiond/root-…`); per-action cgroups go inside. Default `actiond`.
+   */
   readonly parent?: string;
 }
 
@@ -119,6 +123,10 @@ export class CgroupV1Manager implements CgroupManager {
       await stale.remove();
     }
     return names.size;
+  }
+
+  async close(): Promise<void> {
+    for (const parent of this.#hierarchies.values()) await removeParentCgroup(parent);
   }
 }
 

@@ -12,6 +12,7 @@ import {
   readNumber,
   readPids,
   removeCgroup,
+  removeParentCgroup,
   writeControl,
 } from './cgroup-files.ts';
 import { CPU_PERIOD_MICROS } from './cgroup-v1.ts';
@@ -109,6 +110,10 @@ export class CgroupV2Manager implements CgroupManager {
       await cgroup.remove();
     }
     return stale.length;
+  }
+
+  async close(): Promise<void> {
+    await removeParentCgroup(this.#parent);
   }
 }
 

@@ -18,6 +18,7 @@ export { RuntimeImageMount } from './runtime-image-mount.ts';
 // cgroups.
 export type { ActionCgroup, CgroupManager, CgroupUsage } from './cgroup-manager.ts';
 export { openCgroupManager } from './cgroup-detection.ts';
+export { serverCgroupParent, SERVER_CGROUPS_BASE } from './server-cgroup-parent.ts';
 export type { CgroupDetectionOptions } from './cgroup-detection.ts';
 export { CgroupV1Manager } from './cgroup-v1.ts';
 export type { CgroupV1Options } from './cgroup-v1.ts';
