@@ -225,6 +225,22 @@ check_cache_outputs() {
   log "//cache outputs are correct ($(grep -cv '^#' "$WS/cache/expected.sha256") files)"
 }
 
+# With ACTIOND_E2E_RUNTIMES=1: each runtime genrule fails unless it ran on the
+# glibc it asked for with exec_properties, and its output names that version;
+# checked here too, so the second pass (outputs from the cache) is checked.
+check_runtime_outputs() {
+  local runtime version file
+  [[ "${ACTIOND_E2E_RUNTIMES:-0}" == 1 ]] || return 0
+  for runtime in glibc2.31 glibc2.36 glibc2.41; do
+    version="${runtime#glibc}"
+    file="$WS/bazel-bin/exec/runtimes/$runtime.txt"
+    [[ -f "$file" ]] || die "$file is missing"
+    [[ "$(cat "$file")" == "glibc $version" ]] ||
+      die "//exec/runtimes:$runtime asked for glibc $version but its output says '$(cat "$file")'"
+  done
+  log "//exec/runtimes: each action ran on the glibc it asked for (2.31, 2.36, 2.41)"
+}
+
 # assert_timeout NAME: the timeout test ran in NAME, Bazel exited 3 (tests
 # failed) and reported the test as TIMEOUT.
 assert_timeout() {
@@ -384,6 +400,7 @@ mode_linux() {
   assert_summary linux-1 remote
   spawns=$(assert_exec_log linux-1 remote)
   check_cache_outputs
+  check_runtime_outputs
   # A test past its timeout must be killed remotely and reported as TIMEOUT.
   run_bazel linux-timeout test "${remote[@]}" --test_timeout="$TIMEOUT_SECONDS" "$TIMEOUT_TEST"
   assert_timeout linux-timeout
@@ -393,6 +410,7 @@ mode_linux() {
   assert_summary linux-2 "remote cache hit"
   assert_exec_log linux-2 "remote cache hit" "$spawns" >/dev/null
   check_cache_outputs
+  check_runtime_outputs
   stop_server
 }
 
