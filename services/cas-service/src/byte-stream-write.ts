@@ -3,7 +3,7 @@ import { Compressor_Value, type bytestream } from '@actiond/proto';
 import type { ClientStreamingHandler } from '@actiond/rpc';
 import { invalidArgument } from '@actiond/status';
 import { methodAttributes, type CasDependencies } from './cas-dependencies.ts';
-import { READ_CHUNK_BYTES } from './cas-limits.ts';
+import { DECOMPRESS_CHUNK_BYTES } from './cas-limits.ts';
 import { parseUploadResourceName, type UploadResourceName } from './resource-name.ts';
 import { zstdDecompressChunks } from './zstd.ts';
 
@@ -145,7 +145,7 @@ async function writeDecompressed(
     }
   })();
   try {
-    for await (const chunk of zstdDecompressChunks(data, what, READ_CHUNK_BYTES)) {
+    for await (const chunk of zstdDecompressChunks(data, what, DECOMPRESS_CHUNK_BYTES)) {
       try {
         await session.write(chunk, offset);
       } catch (err) {
