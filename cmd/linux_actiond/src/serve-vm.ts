@@ -71,6 +71,10 @@ const PROXY_CLOSE_GRACE_MS = 5_000;
 export async function serveVm(flags: FlagValues<typeof serveVmFlags>, environment: ServeVmEnvironment): Promise<number> {
   const { log } = environment;
   const started = performance.now();
+  // Listened for from the start: a Ctrl-C while the images build or the VM boots stops it cleanly too.
+  const stop = environment.stopRequested ?? waitForStopSignal();
+  let stopSignal: string | undefined;
+  void stop.then((signal) => (stopSignal = signal));
   const fail = (reason: string) => {
     log(`serve-vm: ${reason}`);
     return 1;
@@ -110,11 +114,15 @@ export async function serveVm(flags: FlagValues<typeof serveVmFlags>, environmen
   let cas;
   const preparing = new ProgressLine(environment.progress, 'serve-vm: preparing the VM images');
   try {
-    files = await bootFiles(flags, arch, environment.bootFiles ?? new RepositoryVmBootFiles(), (line) => preparing.update(line));
+    files = await untilStopped(stop, bootFiles(flags, arch, environment.bootFiles ?? new RepositoryVmBootFiles(), (line) => preparing.update(line)));
     cas = await ensureCasImage(casImage, flags.casImageSizeMib * 1024 * 1024);
   } catch (error) {
     preparing.done();
     await proxy.close(0);
+    if (stopSignal !== undefined) {
+      log(`serve-vm: ${stopSignal} received while preparing the VM images, stopping`);
+      return 0;
+    }
     return fail((error as Error).message);
   } finally {
     preparing.done();
@@ -167,7 +175,7 @@ export async function serveVm(flags: FlagValues<typeof serveVmFlags>, environmen
   log(`serve-vm: booting the actiond VM with QEMU, accelerator ${accel}; console log ${config.consoleLogPath}`);
   const running = supervisor;
   try {
-    const timings = await running.start();
+    const timings = await untilStopped(stop, running.start());
     booting.done();
     firstBootDone = true;
     const total = ((performance.now() - started) / 1000).toFixed(1);
@@ -179,11 +187,16 @@ export async function serveVm(flags: FlagValues<typeof serveVmFlags>, environmen
   } catch (error) {
     booting.done();
     await proxy.close(0);
+    if (stopSignal !== undefined) {
+      log(`serve-vm: ${stopSignal} received while booting, stopping the VM`);
+      const exit = await running.stop();
+      log(`serve-vm: stopped${exit === undefined ? '' : ` (the VM: ${exit.reason})`}`);
+      return 0;
+    }
     return fail(`${(error as Error).message} (console log: ${config.consoleLogPath})`);
   }
   environment.onListening?.(port);
 
-  const stop = environment.stopRequested ?? waitForStopSignal();
   const outcome = await Promise.race([stop.then((signal) => ({ signal })), running.gaveUp.then((error) => ({ error }))]);
   if ('error' in outcome) {
     await proxy.close(0);
@@ -195,6 +208,11 @@ export async function serveVm(flags: FlagValues<typeof serveVmFlags>, environmen
   const exit = await running.stop();
   log(`serve-vm: stopped${exit === undefined ? '' : ` (the VM: ${exit.reason})`}`);
   return 0;
+}
+
+/** Settles like `work`, or rejects as soon as a stop is requested (the work itself is not cancelled). */
+function untilStopped<T>(stop: Promise<string>, work: Promise<T>): Promise<T> {
+  return Promise.race([work, stop.then((signal) => Promise.reject(new Error(`${signal} received`)))]);
 }
 
 // The flags' files when all are given; otherwise the source builds what is missing.
