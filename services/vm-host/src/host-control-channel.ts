@@ -1,6 +1,17 @@
 import type { Duplex } from 'node:stream';
 import { ControlLineSplitter, formatControlMessage, parseControlMessage, type ControlMessage } from './control-message.ts';
 
+/**
+ * What the supervisor needs of a control channel (HostControlChannel is the
+ * one backends share; tests pass their own).
+ */
+export interface ControlChannel {
+  /** Resolves with the first message of `type` from now on; rejects when `signal` aborts first. */
+  waitFor<T extends ControlMessage['type']>(type: T, signal: AbortSignal): Promise<Extract<ControlMessage, { type: T }>>;
+  /** Asks the guest to shut down cleanly; returns false when the channel is not connected. */
+  requestStop(reason: string): boolean;
+}
+
 /** Options of {@link HostControlChannel}. */
 export interface HostControlChannelOptions {
   /** Opens the byte stream to the guest's control port (QEMU: the virtio-serial port's unix socket). */
@@ -23,7 +34,7 @@ export interface HostControlChannelOptions {
  * itself down. That is deliberate: the channel living exactly as long as
  * serve-vm's process is what stops an orphaned VM.
  */
-export class HostControlChannel {
+export class HostControlChannel implements ControlChannel {
   readonly #options: HostControlChannelOptions;
   readonly #listeners = new Set<(message: ControlMessage) => void>();
   #stream: Duplex | undefined;

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { ConsoleLog } from './console-log.ts';
-import type { HostControlChannel } from './host-control-channel.ts';
+import type { ControlChannel } from './host-control-channel.ts';
 
 /** The guest CPU architectures serve-vm boots. */
 export type VmArch = 'x86_64' | 'aarch64';
@@ -58,7 +58,7 @@ export interface RunningVm {
   /** The VM's console, also written to `consoleLogPath`. */
   readonly console: ConsoleLog;
   /** The control channel to the guest worker (see control-message.ts). */
-  readonly control: HostControlChannel;
+  readonly control: ControlChannel;
   /**
    * Opens a byte stream to `guestPort` on the guest (one of
    * `config.network.guestPorts`); the stream errors when nothing listens

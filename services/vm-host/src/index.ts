@@ -25,7 +25,7 @@ export { GuestUnavailableError } from './guest-unavailable-error.ts';
 export { probeCapabilities, PROBE_PATH } from './capabilities-probe.ts';
 export { BOOT_PHASE_TEXT, formatBootTimings, phaseOfConsoleLine, type BootPhase, type BootProgress, type BootTimings } from './boot-progress.ts';
 export { ConsoleLog, RECENT_CONSOLE_LINES } from './console-log.ts';
-export { HostControlChannel, type HostControlChannelOptions } from './host-control-channel.ts';
+export { HostControlChannel, type ControlChannel, type HostControlChannelOptions } from './host-control-channel.ts';
 export { ControlLineSplitter, formatControlMessage, parseControlMessage, MAX_CONTROL_LINE_BYTES, type ControlMessage } from './control-message.ts';
 export {
   encodeGuestBootConfig,

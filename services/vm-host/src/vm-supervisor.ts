@@ -181,11 +181,12 @@ export class VmSupervisor {
       await (this.#options.probe ?? probeCapabilities)(this.#liveSession(vm), aborted.signal);
       reach('ready');
     } catch (error) {
+      // Read before the kill below, whose exit aborts the signal too.
+      const reason = aborted.signal.aborted ? (aborted.signal.reason as Error).message : (error as Error).message;
       vm.kill();
       const exit = await vm.exited;
       this.#session?.destroy();
       this.#session = undefined;
-      const reason = aborted.signal.aborted ? (aborted.signal.reason as Error).message : (error as Error).message;
       throw new Error(`the actiond VM did not become ready: ${reason === exit.reason || exit.reason === 'killed by serve-vm' ? reason : `${reason} (${exit.reason})`}`);
     } finally {
       clearTimeout(timer);
