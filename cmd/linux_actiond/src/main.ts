@@ -4,9 +4,11 @@
  * This is the only place that reads argv, the environment or exits.
  */
 import * as grpc from '@grpc/grpc-js';
-import { parseCommandLine } from '@actiond/cli';
+import { defineCli, parseCommandLine } from '@actiond/cli';
 import { linuxActiondCli } from './command-line.ts';
 import { serve } from './serve.ts';
+import { serveVm } from './serve-vm.ts';
+import { serveVmCommand } from './serve-vm-flags.ts';
 
 /** Exit status for a command line that did not parse (like getopt-based tools). */
 const EXIT_USAGE = 2;
@@ -22,8 +24,11 @@ function withoutPnpmSeparator(argv: readonly string[]): readonly string[] {
   return argv[1] === '--' ? [argv[0]!, ...argv.slice(2)] : argv;
 }
 
+/** linux-actiond's commands: serve, and serve-vm (kept out of linuxActiondCli, which the VM guest parses serve with). */
+const cli = defineCli({ ...linuxActiondCli, commands: { ...linuxActiondCli.commands, 'serve-vm': serveVmCommand } });
+
 async function main(argv: readonly string[]): Promise<number> {
-  const parsed = parseCommandLine(linuxActiondCli, withoutPnpmSeparator(argv));
+  const parsed = parseCommandLine(cli, withoutPnpmSeparator(argv));
   switch (parsed.kind) {
     case 'help':
     case 'version':
@@ -33,6 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`${parsed.error.message}\n${parsed.hint}\n`);
       return EXIT_USAGE;
     case 'run':
+      if (parsed.command === 'serve-vm') return serveVm(parsed.flags, { log: (line) => process.stderr.write(`${line}\n`), progress: process.stderr });
       return serve(parsed.flags, { env: process.env, log: (line) => process.stderr.write(`${line}\n`) });
   }
 }

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { hostPortSchema, optionalFlag, pathSchema, positiveIntegerSchema, repeatedFlag, valueFlag, withValueName } from '@actiond/cli';
+import { command, hostPortSchema, optionalFlag, pathSchema, positiveIntegerSchema, repeatedFlag, valueFlag, withValueName } from '@actiond/cli';
 import { z } from 'zod';
 
 /** vCPUs by default: the host's, up to 8 (beyond that TCG gains little and memory per vCPU gets thin). */
@@ -44,3 +44,13 @@ export const serveVmFlags = {
     valueName: 'NAME',
   }),
 };
+
+/**
+ * The `serve-vm` command, for the command lines of linux-actiond (main.ts)
+ * and darwin-actiond. It is not part of linuxActiondCli, which the VM guest
+ * parses its own `serve` with: the guest never runs serve-vm.
+ */
+export const serveVmCommand = command({
+  description: 'Run the worker inside a Linux VM (QEMU) and proxy REAPI on --listen into it; the CAS and ActionCache live on an ext4 disk image.',
+  flags: serveVmFlags,
+});
