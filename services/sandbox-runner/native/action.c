@@ -54,8 +54,8 @@ static void close_inherited_fds(void) {
 }
 
 __attribute__((noreturn)) static void become_action(
-    const struct options *opt, const struct cgroups *cg) {
-  cgroups_join(cg);
+    const struct options *opt, const struct cgroups *cg, bool cloned_into) {
+  cgroups_join(cg, cloned_into);
   credentials_drop(opt->uid, opt->gid);
   die_with_parent();
   restore_signals();
@@ -66,8 +66,9 @@ __attribute__((noreturn)) static void become_action(
 }
 
 pid_t action_spawn(const struct options *opt, const struct cgroups *cg) {
-  pid_t pid = fork();
+  bool cloned_into;
+  pid_t pid = cgroups_fork_into(cg, &cloned_into);
   if (pid < 0) DIE("fork");
-  if (pid == 0) become_action(opt, cg);
+  if (pid == 0) become_action(opt, cg, cloned_into);
   return pid;
 }

@@ -37,8 +37,9 @@
  *   --network           keep the host's network namespace; without it the
  *                       action gets a new one with only loopback, brought up
  *   --cgroup-procs PATH a cgroup.procs file the action joins before exec
- *                       (repeat: one per cgroup v1 hierarchy, or one on v2);
- *                       a cgroup.kill beside it is used to kill on timeout
+ *                       (repeat: one per cgroup v1 hierarchy, or one on v2;
+ *                       how it joins: cgroups.h); a cgroup.kill beside it is
+ *                       used to kill on timeout
  *   --timeout-ms N      kill the sandbox after N ms of wall time (0: never)
  *   --kill-delay-ms N   on timeout or SIGTERM/SIGINT/SIGHUP, send SIGTERM into
  *                       the sandbox and SIGKILL only N ms later (default 0:

@@ -79,6 +79,33 @@ test('the action runs in the given cgroups and a fork bomb stops at pids.max', {
     assert.equal(await readFile(cgroup.procs, 'utf8'), '');
   }));
 
+test(
+  'the action and what it forks are in every given cgroup at once, v1 hierarchies (joined by tasks) and the v2 group (cloned into)',
+  { skip: needsHierarchy(PIDS, 'cgroup v1 pids hierarchy') || needsHierarchy(MEMORY, 'cgroup v1 memory hierarchy') || needsHierarchy(UNIFIED, 'cgroup v2 hierarchy') },
+  async () => {
+    const dirs = await makeSandboxDirs();
+    const groups = [await makeCgroup(MEMORY), await makeCgroup(PIDS), await makeCgroup(UNIFIED)];
+    try {
+      // The child shell's own /proc/self/cgroup: a process forked after the joins.
+      const run = await runBash(dirs, 'grep -E "^[0-9]+:(memory|pids|):" /proc/self/cgroup; sh -c "cat /proc/self/cgroup" | grep -cE "actiond-sandbox-test-"', {
+        cgroupProcs: groups.map((group) => group.procs),
+      });
+      assert.equal(run.status.kind, 'exit');
+      const lines = run.stdout.trim().split('\n');
+      const host = await readFile('/proc/self/cgroup', 'utf8');
+      assert.deepEqual(lines.slice(0, -1).sort(), [
+        `${host.match(/^\d+:memory:/m)![0]}${groups[0]!.dir.slice(MEMORY.length)}`,
+        `${host.match(/^\d+:pids:/m)![0]}${groups[1]!.dir.slice(PIDS.length)}`,
+        `0::${groups[2]!.dir.slice(UNIFIED.length)}`,
+      ].sort());
+      assert.equal(lines.at(-1), '3');
+    } finally {
+      for (const group of groups) await group.dispose();
+      await dirs.dispose();
+    }
+  },
+);
+
 test('a memory hog is OOM-killed in its memory cgroup and reported as signal 9', { skip: needsHierarchy(MEMORY, 'cgroup v1 memory hierarchy') }, () =>
   withSandbox(MEMORY, async (dirs, cgroup) => {
     const limit = String(64 << 20);
