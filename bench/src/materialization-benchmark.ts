@@ -1,0 +1,54 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DiskBlobAccess } from '@actiond/blobstore';
+import { TreeWalker } from '@actiond/cas-service';
+import { Digest } from '@actiond/digest';
+import { ExecrootMaterializer, InputTreeLoader, type MaterializationStats } from '@actiond/sandbox-runner';
+import type { InputTree } from './bench-actions.ts';
+
+/** One direct materialization: how long it took, what it did, and how long removing it took. */
+export interface DirectMaterialization {
+  readonly ms: number;
+  readonly removeMs: number;
+  readonly stats: MaterializationStats;
+}
+
+/**
+ * The materializer on its own, in this process, as the server assembles it
+ * (a DiskBlobAccess CAS, the CAS service's TreeWalker with its Directory
+ * cache, InputTreeLoader, ExecrootMaterializer), with the CAS and the
+ * targets in `directory` so they share a filesystem as `<root>/cas` and
+ * `<root>/exec` do.
+ */
+export class DirectMaterializer {
+  readonly #directory: string;
+  readonly #materializer: ExecrootMaterializer;
+  readonly #root: Digest;
+  #run = 0;
+
+  private constructor(directory: string, materializer: ExecrootMaterializer, root: Digest) {
+    this.#directory = directory;
+    this.#materializer = materializer;
+    this.#root = root;
+  }
+
+  /** Opens a CAS under `directory` and stores `tree` in it (untimed). */
+  static async open(directory: string, tree: InputTree): Promise<DirectMaterializer> {
+    const blobs = await DiskBlobAccess.open({ directory: join(directory, 'cas') });
+    for (const { digest, data } of tree.blobs) await blobs.put(digest, data);
+    const loader = new InputTreeLoader(new TreeWalker(blobs), blobs.digestFunction);
+    const materializer = new ExecrootMaterializer(loader, blobs, blobs.digestFunction.emptyDigest);
+    return new DirectMaterializer(directory, materializer, Digest.parse(tree.rootDigest.hash, tree.rootDigest.sizeBytes));
+  }
+
+  /** Materializes the tree into a fresh directory, then removes it; both timed. */
+  async once(): Promise<DirectMaterialization> {
+    const target = join(this.#directory, `execroot-${this.#run++}`);
+    const started = performance.now();
+    const stats = await this.#materializer.materialize(this.#root, target);
+    const ms = performance.now() - started;
+    const removing = performance.now();
+    await rm(target, { recursive: true, force: true });
+    return { ms, removeMs: performance.now() - removing, stats };
+  }
+}
