@@ -105,10 +105,14 @@ export async function serve(flags: FlagValues<typeof serveFlags>, environment: S
   const address = grpcAddress({ host: flags.listen.host, port: server.port });
   const metrics = telemetry.metricsAddress ? `, metrics on http://${grpcAddress(telemetry.metricsAddress)}/metrics` : '';
   const runtimes = execution ? `, execution with runtimes: ${execution.runtimeNames.join(', ') || 'none'}` : ', cache only';
+  // The handler goes in before the address is announced: whoever reads that
+  // line may send SIGTERM at once, and a server preempted between the line
+  // and the handler would die of the signal's default action instead of stopping.
+  const stopRequested = environment.stopRequested ?? waitForStopSignal();
   log(`linux-actiond ${ACTIOND_VERSION}: serving REAPI on ${address} (root ${root}${runtimes}${metrics})`);
   environment.onListening?.(server.port);
 
-  const signal = await (environment.stopRequested ?? waitForStopSignal());
+  const signal = await stopRequested;
   log(`linux-actiond: ${signal} received, stopping`);
   await server.stop(SHUTDOWN_GRACE_MS);
   await closeAll(cas, execution, telemetry);
