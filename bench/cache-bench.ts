@@ -7,7 +7,8 @@
  * Bounded by --max-minutes; removes its temp directory (blobs included)
  * however it ends.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,6 +23,7 @@ import { runFindMissingBenchmark } from './src/find-missing-benchmark.ts';
 import { CHUNK_BYTES } from './src/large-blob.ts';
 import { describeMachine } from './src/machine-description.ts';
 import type { Measurement } from './src/measurement.ts';
+import { mountsInside, readMounts } from './src/mount-table.ts';
 import { readProcessMemory } from './src/process-memory.ts';
 import { RssSampler } from './src/rss-sampler.ts';
 import { ServerProcess } from './src/server-process.ts';
@@ -62,6 +64,41 @@ function checkFreeSpace(directory: string, options: CacheBenchOptions): void {
   }
 }
 
+/**
+ * Which code was measured: the commit, and whether the server's sources
+ * (cmd/, services/, libs/) had uncommitted changes, since colleagues work
+ * in the same checkout.
+ */
+function describeCode(): string {
+  const git = (...args: string[]): string | undefined => {
+    const result = spawnSync('git', ['-C', REPO, ...args], { encoding: 'utf8' });
+    return result.status === 0 ? result.stdout.trim() : undefined;
+  };
+  const commit = git('rev-parse', '--short', 'HEAD');
+  if (commit === undefined) return 'unknown (not a git checkout)';
+  const changed = git('status', '--porcelain', '--untracked-files=no', '--', 'cmd', 'services', 'libs')?.split('\n').filter((l) => l !== '') ?? [];
+  return changed.length === 0 ? `commit ${commit}` : `commit ${commit} with uncommitted changes to ${changed.length} server source files`;
+}
+
+/**
+ * Removes the benchmark's temp directory, blobs included. A server killed
+ * before it could clean up may have left its runtime images mounted under
+ * its root: those mounts are the benchmark's own leftovers and are
+ * unmounted first. Never throws (it runs from the 'exit' handler); says
+ * what it could not remove.
+ */
+function removeWorkDirectory(work: string): void {
+  for (const mountPoint of mountsInside(realpathSync(work), readMounts())) {
+    const result = spawnSync('umount', [mountPoint], { encoding: 'utf8' });
+    if (result.status !== 0) spawnSync('umount', ['-l', mountPoint]);
+  }
+  try {
+    rmSync(work, { recursive: true, force: true });
+  } catch (err) {
+    process.stderr.write(`bench:cache: could not remove ${work}: ${(err as Error).message}; remove it by hand\n`);
+  }
+}
+
 /** The server's profile cut to each server-side measurement's timed runs. */
 function profileByPhase(directory: string, measurements: readonly Measurement[]): Map<string, ProfileSummary> {
   const file = readdirSync(directory).find((name) => name.endsWith('.cpuprofile'));
@@ -81,6 +118,7 @@ async function run(options: CacheBenchOptions, work: string, onServer: (server: 
   const startedAt = Date.now();
   const date = new Date(startedAt).toISOString().replace(/\.\d+Z$/, 'Z');
   const machine = describeMachine(work);
+  const code = describeCode();
   checkFreeSpace(work, options);
   const scratch = join(work, 'scratch');
   const profileDirectory = options.profile ? join(work, 'profile') : undefined;
@@ -142,6 +180,7 @@ async function run(options: CacheBenchOptions, work: string, onServer: (server: 
     const profile = profileDirectory === undefined ? undefined : profileByPhase(profileDirectory, [byteStream.write, byteStream.read, batch.seconds, find.latency]);
     return {
       date,
+      code,
       machine,
       parameters: {
         blobBytes: options.blobMib * 1024 * 1024, chunkBytes: CHUNK_BYTES, runs: options.runs,
@@ -156,7 +195,10 @@ async function run(options: CacheBenchOptions, work: string, onServer: (server: 
       totalSeconds: (Date.now() - startedAt) / 1000,
     };
   } catch (err) {
-    server.checkAlive(); // a dead server explains the failure better than the RPC error does
+    // A dead server explains the failure better than the RPC error does; its
+    // exit may be noticed a moment after the broken connection.
+    await server.exitsWithin(1_000);
+    server.checkAlive();
     throw err;
   } finally {
     sampler.stop();
@@ -183,23 +225,29 @@ async function main(argv: readonly string[]): Promise<number> {
   // Same filesystem as a CAS under the default temp directory would use; removed however the run ends.
   const work = mkdtempSync(join(tmpdir(), 'actiond-cache-bench-'));
   const servers: ServerProcess[] = [];
+  let cleaned = false;
+  let abandoned = false;
   const cleanUp = (): void => {
+    if (cleaned) return;
+    cleaned = true;
     for (const server of servers) server.killNow();
-    rmSync(work, { recursive: true, force: true });
+    removeWorkDirectory(work);
+  };
+  // Interrupted or out of time: let the servers stop as they would (linux-actiond
+  // unmounts its runtime images on SIGTERM), then remove everything and exit.
+  const abandon = (why: string, code: number): void => {
+    if (abandoned) return;
+    abandoned = true;
+    process.stderr.write(`bench:cache: ${why}; stopping\n`);
+    void Promise.all(servers.map((server) => server.stop(10_000))).finally(() => {
+      cleanUp();
+      process.exit(code);
+    });
   };
   process.once('exit', cleanUp);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      progress(`${signal}: stopping`);
-      cleanUp();
-      process.exit(130);
-    });
-  }
-  const watchdog = setTimeout(() => {
-    process.stderr.write(`bench:cache: still running after --max-minutes=${options.maxMinutes}; giving up\n`);
-    cleanUp();
-    process.exit(1);
-  }, options.maxMinutes * 60_000);
+  process.once('SIGINT', () => abandon('SIGINT', 128 + 2));
+  process.once('SIGTERM', () => abandon('SIGTERM', 128 + 15));
+  const watchdog = setTimeout(() => abandon(`still running after --max-minutes=${options.maxMinutes}`, 1), options.maxMinutes * 60_000);
   watchdog.unref();
 
   try {
@@ -218,11 +266,12 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     return 0;
   } catch (err) {
-    process.stderr.write(`bench:cache: ${err instanceof Error ? err.message : String(err)}\n`);
+    // While abandoning, calls fail because the servers are stopping: not worth reporting.
+    if (!abandoned) process.stderr.write(`bench:cache: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   } finally {
     clearTimeout(watchdog);
-    cleanUp();
+    if (!abandoned) cleanUp(); // otherwise abandon() cleans up once the servers have stopped
   }
 }
 

@@ -10,6 +10,8 @@ import { median } from './statistics.ts';
 export interface CacheBenchReport {
   /** When the run started (ISO 8601, UTC). */
   readonly date: string;
+  /** The commit measured, and whether the server's sources had uncommitted changes. */
+  readonly code: string;
   readonly machine: MachineDescription;
   readonly parameters: {
     readonly blobBytes: number;
@@ -82,6 +84,7 @@ export function formatReport(report: CacheBenchReport): string {
   push(
     `## Cache benchmark, ${report.date}${report.profile ? ' (server under --cpu-prof)' : ''}`,
     '',
+    `- Code: ${report.code}.`,
     `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM, Node ${machine.nodeVersion}, ${machine.filesystem}; load average at start ${machine.loadAverageAtStart} (shared machine).`,
     `- Parameters: ${p.runs} rounds of a ${formatBytes(p.blobBytes)} blob in ${formatBytes(p.chunkBytes)} chunks; ${p.runs} runs of BatchUpdateBlobs of ${p.batchBlobs} × ${formatBytes(p.batchBlobBytes)} blobs (${batch.batchesPerRun} requests per run, server limit ${formatBytes(report.maxBatchTotalSizeBytes)}); ${p.findRuns} FindMissingBlobs of ${p.findDigests} digests. Total run time ${report.totalSeconds.toFixed(0)} s.`,
     '',

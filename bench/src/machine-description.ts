@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { readFileSync, realpathSync } from 'node:fs';
+import { readMounts, type Mount } from './mount-table.ts';
 
 /** What the report says about the machine a benchmark ran on. */
 export interface MachineDescription {
@@ -31,16 +32,13 @@ export function describeMachine(directory: string): MachineDescription {
 }
 
 /** The mount with the longest mount point containing `directory`, from /proc/mounts. */
-export function filesystemOf(directory: string, mounts = readFileSync('/proc/mounts', 'utf8')): string {
+export function filesystemOf(directory: string, mounts: readonly Mount[] = readMounts()): string {
   const path = realpathSync(directory);
-  let best: { device: string; mountPoint: string; type: string } | undefined;
-  for (const line of mounts.split('\n')) {
-    const [device, rawMountPoint, type] = line.split(' ');
-    if (device === undefined || rawMountPoint === undefined || type === undefined) continue;
-    // /proc/mounts escapes spaces and the like as octal (\040).
-    const mountPoint = rawMountPoint.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+  let best: Mount | undefined;
+  for (const mount of mounts) {
+    const { mountPoint } = mount;
     const contains = mountPoint === '/' || path === mountPoint || path.startsWith(`${mountPoint}/`);
-    if (contains && (best === undefined || mountPoint.length >= best.mountPoint.length)) best = { device, mountPoint, type };
+    if (contains && (best === undefined || mountPoint.length >= best.mountPoint.length)) best = mount;
   }
   return best === undefined ? 'unknown' : `${best.type} on ${best.device} (mounted at ${best.mountPoint})`;
 }

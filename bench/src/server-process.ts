@@ -89,6 +89,17 @@ export class ServerProcess {
     return new ServerProcess(child, outcome, state, exited);
   }
 
+  /** Resolves to true once the server has exited, or to false after `timeoutMs` if it has not. */
+  async exitsWithin(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const exited = await Promise.race([
+      this.#exited.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    return exited;
+  }
+
   /** Throws, with the server's last words, if it is no longer running. */
   checkAlive(): void {
     if (this.#state.exit !== undefined) {
