@@ -14,7 +14,12 @@
 #          remote-only network test) must execute remotely, the timeout test
 #          must time out, and after `bazel clean` everything must come from the
 #          cache. ACTIOND_E2E_RUNTIMES=1 adds the per-glibc runtime targets.
-#   vm     not implemented yet (a later issue).
+#   vm     actiond's serve-vm as --remote_executor: the worker runs in a QEMU VM
+#          (TCG here) with the CAS and ActionCache on an ext4 disk image. The
+#          same targets as linux mode with the runtime targets always in, all
+#          executed remotely in the VM; then serve-vm is stopped and started
+#          again on the same --root, and after `bazel clean` every spawn must
+#          be a remote cache hit: the ActionCache and CAS survived on the image.
 #
 # Extra arguments go to every `bazel build`/`bazel test` (e.g. --jobs=4).
 #
@@ -34,6 +39,11 @@
 #                                needs no Node.js
 #   ACTIOND_E2E_STARTUP_TIMEOUT  seconds to wait for the startup line (60)
 #   ACTIOND_E2E_STOP_TIMEOUT     seconds to wait for exit after SIGTERM (30)
+#   ACTIOND_E2E_VM_STARTUP_TIMEOUT  vm mode: seconds to wait for serve-vm's
+#                                startup line (900: the first run builds the
+#                                guest kernel, several minutes on 2 cores)
+#   ACTIOND_E2E_VM_STOP_TIMEOUT  vm mode: seconds to wait for exit after
+#                                SIGTERM (90: the guest powers off cleanly)
 #   ACTIOND_E2E_RUNTIMES=1       linux mode: also build //exec/runtimes:all_runtimes
 set -Eeuo pipefail
 
@@ -43,6 +53,8 @@ COVERAGE_STUB="$REPO/e2e/stubs/remote_coverage_tools"
 TMP_BASE="${ACTIOND_E2E_TMP:-/tmp/actiond-e2e}"
 BAZEL_ROOT="$TMP_BASE/bazel-root"
 STARTUP_TIMEOUT="${ACTIOND_E2E_STARTUP_TIMEOUT:-60}"
+VM_STARTUP_TIMEOUT="${ACTIOND_E2E_VM_STARTUP_TIMEOUT:-900}"
+VM_STOP_TIMEOUT="${ACTIOND_E2E_VM_STOP_TIMEOUT:-90}"
 STOP_TIMEOUT="${ACTIOND_E2E_STOP_TIMEOUT:-30}"
 
 # The test that must end in TIMEOUT, and the per-test timeout it gets (seconds).
@@ -274,9 +286,15 @@ server_alive() {
   [[ -r "/proc/$SERVER_PID/stat" ]] && [[ "$(sed -E 's/^.*\) (.).*$/\1/' "/proc/$SERVER_PID/stat")" != Z ]]
 }
 
+# start_server [SUBCOMMAND [LOG_NAME [keep-root]]]: starts `actiond SUBCOMMAND`
+# (default serve) with a fresh --root, or the previous one with keep-root,
+# logging to $RUN_DIR/LOG_NAME (default actiond.log), and waits for its startup
+# line (STARTUP_TIMEOUT, or VM_STARTUP_TIMEOUT for serve-vm).
 start_server() {
+  local subcommand="${1:-serve}" log_name="${2:-actiond.log}" keep_root="${3:-}"
   local -a command dirs environment=()
-  local port root deadline cwd="$REPO" dir
+  local port root deadline cwd="$REPO" dir timeout="$STARTUP_TIMEOUT"
+  [[ "$subcommand" != serve-vm ]] || timeout="$VM_STARTUP_TIMEOUT"
   if [[ -n "${ACTIOND_E2E_SERVER_CMD:-}" ]]; then
     read -r -a command <<<"$ACTIOND_E2E_SERVER_CMD"
     # Away from the repository, so a server that reads files relative to it fails here.
@@ -296,13 +314,15 @@ start_server() {
   port="$(free_port)"
   SERVER_ADDRESS="127.0.0.1:$port"
   root="$RUN_DIR/actiond-root"
-  SERVER_LOG="$RUN_DIR/actiond.log"
-  rm -rf "$root"
+  SERVER_LOG="$RUN_DIR/$log_name"
+  if [[ "$keep_root" != keep-root ]]; then
+    rm -rf "$root"
+  fi
   mkdir -p "$root"
-  log "starting actiond in $cwd: ${environment[*]} ${command[*]} serve --listen=$SERVER_ADDRESS --root=$root (log: $SERVER_LOG)"
-  (cd "$cwd" && exec "${environment[@]}" "${command[@]}" serve --listen="$SERVER_ADDRESS" --root="$root") >"$SERVER_LOG" 2>&1 &
+  log "starting actiond in $cwd: ${environment[*]} ${command[*]} $subcommand --listen=$SERVER_ADDRESS --root=$root (log: $SERVER_LOG)"
+  (cd "$cwd" && exec "${environment[@]}" "${command[@]}" "$subcommand" --listen="$SERVER_ADDRESS" --root="$root") >"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
-  deadline=$((SECONDS + STARTUP_TIMEOUT))
+  deadline=$((SECONDS + timeout))
   until grep -qF "$SERVER_ADDRESS" "$SERVER_LOG"; do
     if ! server_alive; then
       local status=0
@@ -310,7 +330,7 @@ start_server() {
       SERVER_PID=""
       die "actiond exited with status $status before printing its startup line"
     fi
-    ((SECONDS < deadline)) || die "actiond printed no startup line naming $SERVER_ADDRESS within ${STARTUP_TIMEOUT}s"
+    ((SECONDS < deadline)) || die "actiond printed no startup line naming $SERVER_ADDRESS within ${timeout}s"
     sleep 0.2
   done
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null ||
@@ -318,16 +338,17 @@ start_server() {
   log "actiond is listening on $SERVER_ADDRESS (pid $SERVER_PID): $(grep -F "$SERVER_ADDRESS" "$SERVER_LOG" | head -n 1)"
 }
 
-# SIGTERM, then the server must exit by itself, with status 0, within
-# STOP_TIMEOUT seconds (a watchdog SIGKILLs it otherwise).
+# stop_server [LIMIT]: SIGTERM, then the server must exit by itself, with
+# status 0, within LIMIT seconds (default STOP_TIMEOUT; a watchdog SIGKILLs it
+# otherwise).
 stop_server() {
-  local status=0 watchdog marker="$RUN_DIR/stop-timed-out"
+  local status=0 watchdog marker="$RUN_DIR/stop-timed-out" limit="${1:-$STOP_TIMEOUT}"
   rm -f "$marker"
   log "stopping actiond (pid $SERVER_PID) with SIGTERM"
   kill -TERM "$SERVER_PID"
   # The watchdog ends by itself once the server is gone (reaped by the wait below).
   (
-    deadline=$((SECONDS + STOP_TIMEOUT))
+    deadline=$((SECONDS + limit))
     while server_alive; do
       if ((SECONDS >= deadline)); then
         touch "$marker"
@@ -341,7 +362,7 @@ stop_server() {
   wait "$SERVER_PID" || status=$?
   wait "$watchdog" || true
   SERVER_PID=""
-  [[ ! -e "$marker" ]] || die "actiond did not exit within ${STOP_TIMEOUT}s of SIGTERM (killed)"
+  [[ ! -e "$marker" ]] || die "actiond did not exit within ${limit}s of SIGTERM (killed)"
   ((status == 0)) || die "actiond exited with status $status after SIGTERM, expected 0"
   log "actiond exited with status 0"
 }
@@ -415,8 +436,40 @@ mode_linux() {
 }
 
 mode_vm() {
-  echo "vm mode is not implemented yet" >&2
-  exit 2
+  local spawns
+  # Every runtime is built into the VM's runtime image, so its targets always run here.
+  local targets=(//... "$NETWORK_TEST" "$RUNTIME_TARGETS")
+  export ACTIOND_E2E_RUNTIMES=1
+  command -v qemu-system-x86_64 >/dev/null ||
+    die "qemu-system-x86_64 is not installed (Debian package qemu-system-x86; tools/setup.sh installs it)"
+  generate_inputs
+  start_server serve-vm actiond-vm-1.log
+  grep -q 'created the CAS image' "$SERVER_LOG" || die "serve-vm did not create a new CAS image on a fresh --root; see $SERVER_LOG"
+  log "VM boot: $(grep -o 'VM ready in .*' "$SERVER_LOG" | head -n 1)"
+  local remote=(--config=remote_exec --remote_executor="grpc://$SERVER_ADDRESS")
+  # First pass: every spawn executes remotely, inside the VM; nothing may come from a cache.
+  bazel_clean
+  run_bazel_ok vm-1 test "${remote[@]}" --noremote_accept_cached "${targets[@]}"
+  assert_summary vm-1 remote
+  spawns=$(assert_exec_log vm-1 remote)
+  check_cache_outputs
+  check_runtime_outputs
+  run_bazel vm-timeout test "${remote[@]}" --test_timeout="$TIMEOUT_SECONDS" "$TIMEOUT_TEST"
+  assert_timeout vm-timeout
+  stop_server "$VM_STOP_TIMEOUT"
+  grep -q 'actiond-init: unmounted /cas' "$RUN_DIR/actiond-root/console.log" ||
+    die "the guest did not unmount its CAS disk when serve-vm stopped; see $RUN_DIR/actiond-root/console.log"
+  # serve-vm again on the same --root: the ActionCache and CAS must come back from the ext4 image.
+  start_server serve-vm actiond-vm-2.log keep-root
+  grep -q 'using the CAS image' "$SERVER_LOG" || die "serve-vm did not reuse the CAS image of the first run; see $SERVER_LOG"
+  remote=(--config=remote_exec --remote_executor="grpc://$SERVER_ADDRESS")
+  bazel_clean
+  run_bazel_ok vm-2 test "${remote[@]}" "${targets[@]}"
+  assert_summary vm-2 "remote cache hit"
+  assert_exec_log vm-2 "remote cache hit" "$spawns" >/dev/null
+  check_cache_outputs
+  check_runtime_outputs
+  stop_server "$VM_STOP_TIMEOUT"
 }
 
 # ---------------------------------------------------------------- main
@@ -434,8 +487,7 @@ main() {
   shift
   EXTRA_BAZEL_ARGS=("$@")
   case "$MODE" in
-    local | cache | linux) ;;
-    vm) mode_vm ;;
+    local | cache | linux | vm) ;;
     *)
       echo "tools/e2e.sh: unknown mode '$MODE' (expected local, cache, linux or vm)" >&2
       exit 2
