@@ -27,7 +27,7 @@ import { grpcAddress } from './listen-address.ts';
 import type { serveVmFlags } from './serve-vm-flags.ts';
 import { waitForStopSignal } from './stop-signal.ts';
 import { ACTIOND_VERSION } from './version.ts';
-import { RepositoryVmBootFiles, type VmBootFiles, type VmBootFileSource } from './vm-boot-files.ts';
+import { RepositoryVmBootFiles, pinBootFiles, type VmBootFiles, type VmBootFileSource } from './vm-boot-files.ts';
 
 /** What `serve-vm` takes from the process besides its flags. */
 export interface ServeVmEnvironment {
@@ -115,6 +115,7 @@ export async function serveVm(flags: FlagValues<typeof serveVmFlags>, environmen
   const preparing = new ProgressLine(environment.progress, 'serve-vm: preparing the VM images');
   try {
     files = await untilStopped(stop, bootFiles(flags, arch, environment.bootFiles ?? new RepositoryVmBootFiles(), (line) => preparing.update(line)));
+    files = await pinBootFiles(files, join(root, 'boot'));
     cas = await ensureCasImage(casImage, flags.casImageSizeMib * 1024 * 1024);
   } catch (error) {
     preparing.done();

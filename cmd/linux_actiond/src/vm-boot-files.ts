@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { copyFile, link, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as sea from 'node:sea';
@@ -80,4 +81,36 @@ export class RepositoryVmBootFiles implements VmBootFileSource {
       });
     });
   }
+}
+
+/**
+ * Gives the kernel, initramfs and system image a second name under `dir`
+ * (`<root>/boot/`) and returns the files with those paths: a hard link, or a
+ * copy when `dir` is on another filesystem. The checkout's caches replace and
+ * prune these files as the code changes, and a VM restarted hours later must
+ * boot what the first boot did. (The runtime image is not pinned: like
+ * `serve`, a restarted guest takes the current one.)
+ */
+export async function pinBootFiles(files: VmBootFiles, dir: string): Promise<VmBootFiles> {
+  await mkdir(dir, { recursive: true });
+  const pin = async (source: string, name: string): Promise<string> => {
+    const target = join(dir, name);
+    const temporary = join(dir, `.${name}.${process.pid}`);
+    await rm(temporary, { force: true });
+    try {
+      await link(source, temporary);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw new Error(`cannot pin ${source} as ${target}: ${(error as Error).message}`);
+      await copyFile(source, temporary);
+    }
+    // rename() replaces the previous start's file atomically; a VM still booted from it keeps its inode.
+    await rename(temporary, target);
+    return target;
+  };
+  return {
+    kernel: await pin(files.kernel, 'kernel'),
+    initramfs: await pin(files.initramfs, 'initramfs.cpio.zst'),
+    systemImage: await pin(files.systemImage, 'system.squashfs'),
+    runtimeImage: files.runtimeImage,
+  };
 }
