@@ -13,7 +13,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DirectoryRuntimeProvider, sandboxHelperPath, type Runtime } from '@actiond/sandbox-runner';
+import { DirectoryRuntimeProvider, ForkServerSandboxHelperLauncher, sandboxHelperPath, type Runtime } from '@actiond/sandbox-runner';
 import { BareSandbox } from './src/bare-sandbox.ts';
 import { buildAction, emptyInputTree, singleExecutableTree, wideInputTree, type BenchAction } from './src/bench-actions.ts';
 import { replaceBlock } from './src/cache-bench-report.ts';
@@ -138,6 +138,7 @@ async function run(options: ExecuteBenchOptions, work: string, onServer: (server
   onServer(server);
   const client = new ExecuteClient(server.address);
   const sandboxes: BareSandbox[] = [];
+  let forkServer: ForkServerSandboxHelperLauncher | undefined;
   try {
     const dynamic = buildAction({
       name: `/bin/true, libc=${RUNTIME}`,
@@ -165,28 +166,32 @@ async function run(options: ExecuteBenchOptions, work: string, onServer: (server
 
     const helperPath = sandboxHelperPath();
     const runtime = await serverRuntime(root, RUNTIME);
-    const bare = async (name: string, rt: Runtime | undefined, argv: string[]): Promise<BareSandbox> => {
+    // The server's way of starting the helper, for the bare sandbox too.
+    forkServer = new ForkServerSandboxHelperLauncher(helperPath);
+    const bare = async (name: string, rt: Runtime | undefined, argv: string[], forked = false): Promise<BareSandbox> => {
       const directory = join(work, name);
       mkdirSync(directory);
-      const sandbox = await BareSandbox.create({ helperPath, runtime: rt, directory, argv, environment: PATH, uid: ACTION_ID, gid: ACTION_ID });
+      const launcher = forked ? forkServer : undefined;
+      const sandbox = await BareSandbox.create({ helperPath, runtime: rt, directory, argv, environment: PATH, uid: ACTION_ID, gid: ACTION_ID, launcher });
       sandboxes.push(sandbox);
       return sandbox;
     };
     const bareDynamic = await bare('bare-dynamic', runtime, ['/bin/true']);
-    const bareStatic = await bare('bare-static', undefined, ['./busybox', 'true']);
+    const bareForked = await bare('bare-forked', runtime, ['/bin/true'], true);
+    const bareStatic = await bare('bare-static', undefined, ['./busybox', 'true'], true);
     copyFileSync(STATIC_BINARY, join(bareStatic.inputRoot, 'busybox'));
 
     const executes = [
       new ExecuteSeriesBuilder(dynamic, 'the glibc2.36 runtime bound at /, empty input root'),
       new ExecuteSeriesBuilder(staticAction, 'no userland; the static busybox is the only input'),
     ];
-    const baselines = [
-      new BaselineSeries('fork+exec /bin/true from Node', '`child_process.spawn`, to its exit event', (n) => repeat(n, () => nodeSpawnOnce(['/bin/true']))),
-      new BaselineSeries('fork+exec /bin/true from C', '`fork` + `execv` + `waitpid` in a C loop', (n) => runSpawnLoop(spawnLoop, n, ['/bin/true'])),
-      new BaselineSeries(`bare sandbox, /bin/true in ${RUNTIME}, from Node`, 'actiond-sandbox with the server\'s plan through `LinuxSandboxRunner.run`, no cgroups', (n) => repeat(n, () => bareDynamic.run())),
-      new BaselineSeries(`bare sandbox, /bin/true in ${RUNTIME}, from C`, 'the same helper argv from the C loop', (n) => runSpawnLoop(spawnLoop, n, bareDynamic.helperArgv())),
-      new BaselineSeries('bare sandbox, busybox true, libc=none, from Node', 'as above, no runtime binds', (n) => repeat(n, () => bareStatic.run())),
-    ];
+    const nodeTrue = new BaselineSeries('fork+exec /bin/true from Node', '`child_process.spawn`, to its exit event', (n) => repeat(n, () => nodeSpawnOnce(['/bin/true'])));
+    const cTrue = new BaselineSeries('fork+exec /bin/true from C', '`fork` + `execv` + `waitpid` in a C loop', (n) => runSpawnLoop(spawnLoop, n, ['/bin/true']));
+    const bareForkServer = new BaselineSeries(`bare sandbox, /bin/true in ${RUNTIME}, fork server`, 'actiond-sandbox with the server\'s plan through `LinuxSandboxRunner.run` and `actiond-sandbox --launcher`, as the server starts it; no cgroups', (n) => repeat(n, () => bareForked.run()));
+    const bareSpawned = new BaselineSeries(`bare sandbox, /bin/true in ${RUNTIME}, spawned from Node`, 'the same, each run a `child_process.spawn` of this process', (n) => repeat(n, () => bareDynamic.run()));
+    const bareFromC = new BaselineSeries(`bare sandbox, /bin/true in ${RUNTIME}, from C`, 'the same helper argv from the C loop', (n) => runSpawnLoop(spawnLoop, n, bareDynamic.helperArgv()));
+    const bareStaticForkServer = new BaselineSeries('bare sandbox, busybox true, libc=none, fork server', 'as above, no runtime binds', (n) => repeat(n, () => bareStatic.run()));
+    const baselines = [nodeTrue, cTrue, bareForkServer, bareSpawned, bareFromC, bareStaticForkServer];
 
     progress('warming up');
     for (const series of executes) await executeRuns(client, series.action, WARM_UP_RUNS);
@@ -233,9 +238,9 @@ async function run(options: ExecuteBenchOptions, work: string, onServer: (server
       executes: executeSeries,
       baselines: baselines.map((b) => b.series),
       ratios: [
-        { execute: dynamic.name, baseline: baselines[2]!.name },
-        { execute: dynamic.name, baseline: baselines[0]!.name },
-        { execute: staticAction.name, baseline: baselines[4]!.name },
+        { execute: dynamic.name, baseline: bareForkServer.name },
+        { execute: dynamic.name, baseline: cTrue.name },
+        { execute: staticAction.name, baseline: bareStaticForkServer.name },
       ],
       wide: { files: wideTree.files, bytes: wideTree.bytes, direct: directRuns, executes: wideRuns },
       ...(profile ? { profile } : {}),
@@ -246,6 +251,7 @@ async function run(options: ExecuteBenchOptions, work: string, onServer: (server
     throw err;
   } finally {
     client.close();
+    await forkServer?.close();
     for (const sandbox of sandboxes) await sandbox.dispose();
     await server.stop();
   }

@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LinuxSandboxRunner, sandboxHelperArgs, type Runtime } from '@actiond/sandbox-runner';
+import { LinuxSandboxRunner, sandboxHelperArgs, type Runtime, type SandboxHelperLauncher } from '@actiond/sandbox-runner';
 
 /** What {@link BareSandbox} runs. */
 export interface BareSandboxOptions {
@@ -15,6 +15,8 @@ export interface BareSandboxOptions {
   /** The ids the action runs as (the server's defaults, 65534). */
   readonly uid: number;
   readonly gid: number;
+  /** How the helper is started; a child of this process per run unless given (as LinuxSandboxRunner does). */
+  readonly launcher?: SandboxHelperLauncher;
 }
 
 /**
@@ -32,7 +34,7 @@ export class BareSandbox {
 
   private constructor(options: BareSandboxOptions) {
     this.#options = options;
-    this.#runner = new LinuxSandboxRunner({ helperPath: options.helperPath, uid: options.uid, gid: options.gid });
+    this.#runner = new LinuxSandboxRunner({ helperPath: options.helperPath, uid: options.uid, gid: options.gid, launcher: options.launcher });
     this.#inputRoot = join(options.directory, 'execroot');
   }
 
@@ -67,7 +69,7 @@ export class BareSandbox {
     };
   }
 
-  /** One run through LinuxSandboxRunner (spawned from this Node, status read from its pipe); resolves to ms. */
+  /** One run through LinuxSandboxRunner (with the launcher given, or spawned from this Node); resolves to ms. */
   async run(): Promise<number> {
     const started = performance.now();
     const outcome = await this.#runner.run(this.#request(new AbortController().signal));

@@ -16,6 +16,7 @@
         "native/credentials.c",
         "native/die.c",
         "native/exec.c",
+        "native/launcher.c",
         "native/main.c",
         "native/mounts.c",
         "native/network.c",

@@ -7,6 +7,7 @@ import type { InstanceNames, TreeWalker } from '@actiond/cas-service';
 import type { FlagValues } from '@actiond/cli';
 import {
   DirectoryRuntimeProvider,
+  ForkServerSandboxHelperLauncher,
   LinuxSandboxRunner,
   RuntimeImageMount,
   SandboxActionExecutor,
@@ -50,7 +51,7 @@ export interface Execution {
   readonly offer: ExecutionOffer;
   /** The runtime names actions can ask for with `libc`. */
   readonly runtimeNames: readonly string[];
-  /** Fails queued actions, then unmounts the runtime image. Call after the gRPC server stopped. */
+  /** Fails queued actions, stops the running ones and the sandbox launcher, then unmounts the runtime image. Call after the gRPC server stopped. */
   close(): Promise<void>;
 }
 
@@ -73,6 +74,7 @@ export async function startExecution(
   }
   const runtimes = await openRuntimes(flags, deps);
   let cgroups: CgroupManager | undefined;
+  let launcher: ForkServerSandboxHelperLauncher | undefined;
   try {
     if (flags.defaultRuntime !== undefined && runtimes.provider.resolve(flags.defaultRuntime) === undefined) {
       throw new Error(`--default-runtime=${flags.defaultRuntime}: no such runtime; available: ${listNames(runtimes.provider)}`);
@@ -80,15 +82,15 @@ export async function startExecution(
     // The root's own parent cgroup: at startup the executor kills whatever it finds there,
     // which must never be the running actions of another server on this host.
     cgroups = await openCgroupManager({ parent: serverCgroupParent(deps.root) });
+    const helperPath = sandboxHelperPath({ path: deps.sandboxHelper });
+    // One long-lived `actiond-sandbox --launcher` starts every run, so the
+    // server never forks itself per action (milliseconds each: bench/RESULTS.md).
+    launcher = new ForkServerSandboxHelperLauncher(helperPath);
     const sandbox = new SandboxActionExecutor({
       blobs: deps.blobs,
       directories: deps.walker,
       execDirectory: join(deps.root, 'exec'),
-      runner: new LinuxSandboxRunner({
-        helperPath: sandboxHelperPath({ path: deps.sandboxHelper }),
-        uid: flags.sandboxUid,
-        gid: flags.sandboxGid,
-      }),
+      runner: new LinuxSandboxRunner({ helperPath, uid: flags.sandboxUid, gid: flags.sandboxGid, launcher }),
       cgroups,
       platform: {
         architecture: hostArchitecture(),
@@ -128,11 +130,14 @@ export async function startExecution(
       close: async () => {
         shutdown.abort();
         queue.shutdown();
+        // The abort told the running sandboxes to stop; this waits until they have.
+        await launcher?.close();
         await cgroups?.close();
         await runtimes.close();
       },
     };
   } catch (error) {
+    await launcher?.close();
     await cgroups?.close().catch(() => {});
     await runtimes.close();
     throw error;

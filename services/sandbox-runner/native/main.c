@@ -15,10 +15,12 @@
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cgroups.h"
 #include "die.h"
+#include "launcher.h"
 #include "options.h"
 #include "outer.h"
 #include "pid1.h"
@@ -59,6 +61,7 @@ int main(int argc, char **argv) {
   struct cgroups cg;
   struct outcome outcome;
 
+  if (argc == 2 && strcmp(argv[1], "--launcher") == 0) launcher_main();
   options_parse(argc, argv, &opt);
   redirect_stdio(&opt);
   cgroups_open(&opt, &cg);

@@ -7,6 +7,9 @@ export type { DirectorySource } from './directory-source.ts';
 export type { Runner, RunRequest, RunOutcome, RunUsage } from './runner.ts';
 export { LinuxSandboxRunner, DEFAULT_SANDBOX_INPUT_ROOT } from './linux-sandbox-runner.ts';
 export type { LinuxSandboxRunnerOptions } from './linux-sandbox-runner.ts';
+export type { SandboxHelperLauncher, LaunchedHelper, HelperExit } from './sandbox-helper-launcher.ts';
+export { SpawningSandboxHelperLauncher } from './spawning-sandbox-helper-launcher.ts';
+export { ForkServerSandboxHelperLauncher } from './fork-server-sandbox-helper-launcher.ts';
 
 // Platform properties and runtimes.
 export { parsePlatformProperties, hostArchitecture, PLATFORM_PROPERTY_NAMES } from './platform-properties.ts';

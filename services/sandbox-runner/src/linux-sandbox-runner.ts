@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import { sandboxHelperArgs } from './sandbox-helper-args.ts';
 import type { SandboxHelperPlan, SandboxMountStep } from './sandbox-helper-args.ts';
+import type { SandboxHelperLauncher } from './sandbox-helper-launcher.ts';
 import { parseSandboxHelperStatus } from './sandbox-helper-status.ts';
+import { SpawningSandboxHelperLauncher } from './spawning-sandbox-helper-launcher.ts';
 import type { RunOutcome, RunRequest, Runner } from './runner.ts';
 import type { Runtime } from './runtime-provider.ts';
 
@@ -17,6 +17,13 @@ export interface LinuxSandboxRunnerOptions {
   readonly inputRootPath?: string;
   /** On timeout or shutdown, SIGTERM first and SIGKILL this many ms later; default 0 (SIGKILL at once). */
   readonly killDelayMs?: number;
+  /**
+   * How the helper is started: by default a child of this process per run
+   * ({@link SpawningSandboxHelperLauncher} of `helperPath`); `serve` passes
+   * a {@link ForkServerSandboxHelperLauncher}, which spares the server a
+   * fork of itself per action.
+   */
+  readonly launcher?: SandboxHelperLauncher;
 }
 
 /**
@@ -44,10 +51,12 @@ const REPLACED_ENTRIES = new Set(['proc', 'dev', 'tmp', 'sys']);
 export class LinuxSandboxRunner implements Runner {
   readonly #options: LinuxSandboxRunnerOptions;
   readonly #inputRootPath: string;
+  readonly #launcher: SandboxHelperLauncher;
 
   constructor(options: LinuxSandboxRunnerOptions) {
     this.#options = options;
     this.#inputRootPath = options.inputRootPath ?? DEFAULT_SANDBOX_INPUT_ROOT;
+    this.#launcher = options.launcher ?? new SpawningSandboxHelperLauncher(options.helperPath);
   }
 
   /** The helper plan for a request; public for tests and logs. Throws InvalidSandboxPlanError on a bad request. */
@@ -78,27 +87,22 @@ export class LinuxSandboxRunner implements Runner {
   }
 
   async run(request: RunRequest): Promise<RunOutcome> {
-    const args = sandboxHelperArgs(this.plan(request));
-    const child = spawn(this.#options.helperPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
-    const stderr = collect(child.stderr!);
-    const statusText = collect(child.stdio[3] as Readable);
+    const helper = this.#launcher.launch(sandboxHelperArgs(this.plan(request)));
     // The helper forwards SIGTERM into the sandbox and kills it; it then
     // reports `signal 15` (or 9 after the kill delay), which the caller
     // reads together with its own aborted signal.
-    const onAbort = (): void => void child.kill('SIGTERM');
+    const onAbort = (): void => helper.terminate();
     request.signal.addEventListener('abort', onAbort);
     if (request.signal.aborted) onAbort();
     try {
-      const [exitCode] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-        child.once('error', reject);
-        child.once('close', (code, signal) => resolve([code, signal]));
-      });
+      const { exitCode, signal, statusText, stderr } = await helper.exit;
       let status;
       try {
-        status = parseSandboxHelperStatus(await statusText);
+        status = parseSandboxHelperStatus(statusText);
       } catch (err) {
-        const text = (await stderr).trim();
-        throw new Error(`actiond-sandbox exited with ${exitCode} without a valid status${text === '' ? '' : `; it said: ${text}`}`, { cause: err });
+        const text = stderr.trim();
+        const how = signal !== null ? `was killed by ${signal}` : `exited with ${exitCode}`;
+        throw new Error(`actiond-sandbox ${how} without a valid status${text === '' ? '' : `; it said: ${text}`}`, { cause: err });
       }
       switch (status.kind) {
         case 'exit':
@@ -138,13 +142,4 @@ function runtimeSteps(runtime: Runtime | undefined, inputRoot: string): SandboxM
  */
 function isActionFault(message: string): boolean {
   return /^exec\.c:\d+: /.test(message) || message.includes('--workdir: chdir(');
-}
-
-function collect(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  return new Promise((resolve, reject) => {
-    stream.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    stream.once('error', reject);
-  });
 }

@@ -1,0 +1,141 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AnswerParser, ForkServerSandboxHelperLauncher } from './fork-server-sandbox-helper-launcher.ts';
+import { sandboxHelperArgs } from './sandbox-helper-args.ts';
+import { makeSandboxDirs, needsRoot, testPlan, type SandboxDirs } from './sandbox-helper-fixture.ts';
+import { sandboxHelperPath } from './sandbox-helper-path.ts';
+import { parseSandboxHelperStatus } from './sandbox-helper-status.ts';
+
+async function withLauncher(fn: (launcher: ForkServerSandboxHelperLauncher, dirs: SandboxDirs) => Promise<void>): Promise<void> {
+  const launcher = new ForkServerSandboxHelperLauncher(sandboxHelperPath());
+  const dirs = await makeSandboxDirs();
+  try {
+    await fn(launcher, dirs);
+  } finally {
+    await launcher.close();
+    await dirs.dispose();
+  }
+}
+
+function bashArgs(dirs: SandboxDirs, script: string): string[] {
+  return sandboxHelperArgs(testPlan(dirs, { argv: ['bash', '-c', script] }));
+}
+
+test('runs in flight at once are answered each with its own status, in the order they end', { skip: needsRoot, timeout: 30_000 }, () =>
+  withLauncher(async (launcher, dirs) => {
+    const ended: string[] = [];
+    const runs = [['slow', 'sleep 0.6; exit 3'], ['fast', 'exit 4'], ['middle', 'sleep 0.3; echo oops >&2; exit 5']].map(([name, script]) => {
+      const run = launcher.launch(bashArgs(dirs, script!));
+      return run.exit.then((exit) => {
+        ended.push(name!);
+        return exit;
+      });
+    });
+    const [slow, fast, middle] = await Promise.all(runs);
+    assert.deepEqual(ended, ['fast', 'middle', 'slow']);
+    assert.deepEqual([slow, fast, middle].map((exit) => [exit!.exitCode, parseSandboxHelperStatus(exit!.statusText).kind]), [[3, 'exit'], [4, 'exit'], [5, 'exit']]);
+    // Without --stderr in the plan the action writes to the helper's stderr, which the launcher relays.
+    assert.equal(middle!.stderr, 'oops\n');
+  }));
+
+test('the helper\'s setup errors come back on its stderr and status, exit status 125', { skip: needsRoot, timeout: 30_000 }, () =>
+  withLauncher(async (launcher, dirs) => {
+    const exit = await launcher.launch(sandboxHelperArgs(testPlan(dirs, { argv: ['no-such-program'] }))).exit;
+    assert.equal(exit.exitCode, 125);
+    const status = parseSandboxHelperStatus(exit.statusText);
+    assert.ok(status.kind === 'setup-error' && /'no-such-program' not found/.test(status.message), exit.statusText);
+    assert.match(exit.stderr, /^actiond-sandbox: exec\.c:\d+: 'no-such-program' not found/);
+  }));
+
+test('terminate stops a running sandbox; one that ended is not signalled', { skip: needsRoot, timeout: 30_000 }, () =>
+  withLauncher(async (launcher, dirs) => {
+    const done = launcher.launch(bashArgs(dirs, 'exit 0'));
+    await done.exit;
+    done.terminate();
+    const running = launcher.launch(bashArgs(dirs, 'sleep 100'));
+    await sleep(300);
+    running.terminate();
+    const exit = await running.exit;
+    assert.equal(parseSandboxHelperStatus(exit.statusText).kind, 'signal');
+  }));
+
+test('a launcher that dies fails every run it served, saying how, stops their sandboxes, and the next launch starts a new one', { skip: needsRoot, timeout: 30_000 }, () =>
+  withLauncher(async (launcher, dirs) => {
+    const marker = `${dirs.execroot}/alive`;
+    const run = launcher.launch(bashArgs(dirs, 'while true; do touch alive; sleep 0.05; done'));
+    const pid = launcher.launcherPid!;
+    await sleep(300);
+    process.kill(pid, 'SIGKILL');
+    await assert.rejects(run.exit, new RegExp(`the sandbox launcher .* \\(pid ${pid}\\) was killed by SIGKILL`));
+    // The orphaned helper got SIGTERM (its parent-death signal) and ended its sandbox: the marker stops changing.
+    await sleep(300);
+    const settled = (await stat(marker)).mtimeMs;
+    await sleep(300);
+    assert.equal((await stat(marker)).mtimeMs, settled);
+    const next = await launcher.launch(bashArgs(dirs, 'exit 7')).exit;
+    assert.equal(next.exitCode, 7);
+    assert.notEqual(launcher.launcherPid, pid);
+  }));
+
+test('close ends the running sandboxes, answers them, and waits for the launcher to exit', { skip: needsRoot, timeout: 30_000 }, async () => {
+  const launcher = new ForkServerSandboxHelperLauncher(sandboxHelperPath());
+  const dirs = await makeSandboxDirs();
+  try {
+    const run = launcher.launch(bashArgs(dirs, 'sleep 100'));
+    await sleep(300);
+    const pid = launcher.launcherPid!;
+    await launcher.close();
+    assert.equal(parseSandboxHelperStatus((await run.exit).statusText).kind, 'signal');
+    assert.throws(() => process.kill(pid, 0), /ESRCH/);
+    await assert.rejects(launcher.launch(bashArgs(dirs, 'true')).exit, /the sandbox launcher was closed/);
+  } finally {
+    await dirs.dispose();
+  }
+});
+
+test('a launcher that cannot be started fails the run, naming the executable', { timeout: 30_000 }, async () => {
+  const launcher = new ForkServerSandboxHelperLauncher('/nonexistent/actiond-sandbox');
+  await assert.rejects(launcher.launch(['--root', '/x']).exit, /\/nonexistent\/actiond-sandbox --launcher .*could not be started: spawn \/nonexistent\/actiond-sandbox ENOENT/);
+  await launcher.close();
+});
+
+test('an argument with a NUL byte is refused before anything is sent', () => {
+  const launcher = new ForkServerSandboxHelperLauncher('/nonexistent/actiond-sandbox');
+  assert.throws(() => launcher.launch(['--env', 'A=\0']), /argument 1 contains a NUL byte/);
+});
+
+test('the launcher refuses a malformed request with exit status 2 and says what was wrong', { skip: needsRoot, timeout: 30_000 }, async () => {
+  const child = spawn(sandboxHelperPath(), ['--launcher'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end('run 1 x\n');
+  const [code] = await once(child, 'close');
+  assert.equal(code, 2);
+  assert.match(stderr, /^actiond-sandbox --launcher: bad request: the length is not a number\n$/);
+});
+
+test('answers are parsed across any split of the launcher\'s output, binary content included', () => {
+  const answers: unknown[] = [];
+  const parser = new AnswerParser((answer) => answers.push(answer));
+  const bytes = Buffer.concat([
+    Buffer.from('done 1 exit 0 5 3\nexit\nerr'),
+    Buffer.from('done 9007199254740991 signal 9 0 4\n'),
+    Buffer.from([0xe2, 0x82, 0xac, 0x0a]),
+    Buffer.from('done 2 failed 24 0 0\n'),
+  ]);
+  for (const byte of bytes) parser.push(Buffer.from([byte]));
+  assert.deepEqual(answers, [
+    { id: 1, kind: 'exit', number: 0, status: 'exit\n', stderr: 'err' },
+    { id: 9007199254740991, kind: 'signal', number: 9, status: '', stderr: '€\n' },
+    { id: 2, kind: 'failed', number: 24, status: '', stderr: '' },
+  ]);
+});
+
+test('an answer that is not a done line is refused, naming it', () => {
+  const parser = new AnswerParser(() => {});
+  assert.throws(() => parser.push(Buffer.from('hello 1\n')), /unexpected answer "hello 1"/);
+});
