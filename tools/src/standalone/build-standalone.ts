@@ -4,7 +4,7 @@ import { REPO_ROOT } from '../vm/repo-paths.ts';
 import { hostStandaloneArchName, standaloneArch } from './standalone-arch.ts';
 import { buildStandalone } from './standalone-build.ts';
 
-const USAGE = `usage: pnpm standalone:build [--arch x86_64|aarch64] [--no-runtimes] [--out DIR]
+const USAGE = `usage: pnpm standalone:build [--arch x86_64|aarch64] [--no-runtimes | --runtime-image FILE] [--sandbox-helper FILE] [--node FILE] [--out DIR]
 
 Builds DIR/linux-actiond-standalone-<arch> (DIR: build/standalone): one
 executable that runs \`linux-actiond\` on a Linux host without Node.js. It
@@ -12,13 +12,20 @@ is the Node.js the workspace pins, with the bundled server, the static
 actiond-sandbox helper and build/runtimes/runtimes-<arch>.squashfs embedded
 (a Node.js single-executable application). --arch defaults to this machine's CPU; the
 other CPU's Node.js is fetched once with npm pack into DIR/node-cache.
---no-runtimes leaves the runtime image out (a test build).`;
+--no-runtimes leaves the runtime image out (a test build). --runtime-image and
+--sandbox-helper embed the given files instead of build/runtimes/ and the
+node-gyp (or cross-compiled) helper, and --node is this CPU's Node.js of the
+pinned version instead of node_modules/node/bin/node: Bazel passes the
+files it built and its Node.js toolchain's.`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       arch: { type: 'string' },
       'no-runtimes': { type: 'boolean' },
+      'runtime-image': { type: 'string' },
+      'sandbox-helper': { type: 'string' },
+      node: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -37,6 +44,9 @@ async function main(): Promise<void> {
     repoRoot: REPO_ROOT,
     outDir,
     runtimes: values['no-runtimes'] !== true,
+    ...(values['runtime-image'] === undefined ? {} : { runtimeImage: resolve(values['runtime-image']) }),
+    ...(values['sandbox-helper'] === undefined ? {} : { sandboxHelper: resolve(values['sandbox-helper']) }),
+    ...(values.node === undefined ? {} : { hostNode: resolve(values.node) }),
     nodeCacheDir: join(outDir, 'node-cache'),
     log: (line) => void process.stderr.write(`standalone:build: ${line}\n`),
   });

@@ -20,6 +20,23 @@ export interface StandaloneBuildOptions {
   readonly outDir: string;
   /** Embed build/runtimes/runtimes-<arch>.squashfs (required unless false: a test build without runtimes). */
   readonly runtimes: boolean;
+  /**
+   * The runtime image to embed instead of build/runtimes/runtimes-<arch>.squashfs
+   * (`--runtime-image`: Bazel hands in //runtimes:runtimes_squashfs). Needs `runtimes`.
+   */
+  readonly runtimeImage?: string;
+  /**
+   * The static actiond-sandbox to embed instead of node-gyp's (this CPU) or a
+   * cross-compiled one (`--sandbox-helper`: Bazel hands in its cc_binary).
+   */
+  readonly sandboxHelper?: string;
+  /**
+   * The Node.js for this machine's CPU, of the pinned version, instead of
+   * node_modules/node/bin/node (`--node`: Bazel hands in its Node.js
+   * toolchain's, as it installs no `node` package binary). It prepares the
+   * blob, and for a build for this CPU it is the binary the blob goes into.
+   */
+  readonly hostNode?: string;
   /** Where Node.js binaries for the other CPU are kept between builds. */
   readonly nodeCacheDir: string;
   readonly log: (line: string) => void;
@@ -49,7 +66,19 @@ const ENTRY_POINT = 'cmd/linux_actiond/src/main.ts';
  */
 export async function buildStandalone(options: StandaloneBuildOptions): Promise<StandaloneBuild> {
   const { arch, repoRoot, log } = options;
-  const runtimeImagePath = join(repoRoot, 'build', 'runtimes', `runtimes-${arch.name}.squashfs`);
+  if (options.runtimeImage !== undefined && !options.runtimes) {
+    throw new Error('--runtime-image and --no-runtimes contradict each other: pass one of them');
+  }
+  if (options.runtimeImage !== undefined && !existsSync(options.runtimeImage)) {
+    throw new Error(`--runtime-image ${options.runtimeImage}: no such file`);
+  }
+  if (options.hostNode !== undefined && !existsSync(options.hostNode)) {
+    throw new Error(`--node ${options.hostNode}: no such file`);
+  }
+  if (options.sandboxHelper !== undefined && !existsSync(options.sandboxHelper)) {
+    throw new Error(`--sandbox-helper ${options.sandboxHelper}: no such file`);
+  }
+  const runtimeImagePath = options.runtimeImage ?? join(repoRoot, 'build', 'runtimes', `runtimes-${arch.name}.squashfs`);
   if (options.runtimes && !existsSync(runtimeImagePath)) {
     throw new Error(
       `${runtimeImagePath} is missing: run \`pnpm runtimes:build --arch ${arch.name}\` first ` +
@@ -63,16 +92,18 @@ export async function buildStandalone(options: StandaloneBuildOptions): Promise<
   const hostName = hostStandaloneArchName();
   if (hostName === undefined) throw new Error(`the standalone build runs on x86_64 or aarch64, not on ${process.arch}`);
   const nodeOptions = { repoRoot, version: nodeVersion, cacheDir: options.nodeCacheDir, log };
-  const hostNode = await nodeBinaryFor(standaloneArch(hostName), nodeOptions);
-  const targetNode = await nodeBinaryFor(arch, nodeOptions);
+  const hostNode = options.hostNode ?? (await nodeBinaryFor(standaloneArch(hostName), nodeOptions));
+  if (options.hostNode !== undefined) await checkNodeVersion(options.hostNode, nodeVersion);
+  const targetNode = arch.native ? hostNode : await nodeBinaryFor(arch, nodeOptions);
   await checkElfArch(targetNode, arch, 'any', `Node.js ${nodeVersion} for ${arch.name}`);
 
   log(`bundling ${ENTRY_POINT}`);
   const bundle = await bundleServer(join(repoRoot, ENTRY_POINT), join(workDir, 'linux-actiond.cjs'));
-  const helperPath = await sandboxHelperFor(arch, repoRoot, workDir);
+  const helperPath = options.sandboxHelper ?? (await sandboxHelperFor(arch, repoRoot, workDir));
   await checkElfArch(helperPath, arch, 'static', 'actiond-sandbox');
-  const sandboxHelper = await manifestAsset(helperPath);
-  const runtimeImage = options.runtimes ? await manifestAsset(runtimeImagePath) : undefined;
+  // Canonical names whatever the given files are called (Bazel's or a --runtime-image path).
+  const sandboxHelper = await manifestAsset(helperPath, 'actiond-sandbox');
+  const runtimeImage = options.runtimes ? await manifestAsset(runtimeImagePath, `runtimes-${arch.name}.squashfs`) : undefined;
   const manifestPath = join(workDir, STANDALONE_MANIFEST_KEY);
   await writeFile(manifestPath, standaloneManifest(arch.name, sandboxHelper, runtimeImage));
 
@@ -107,6 +138,13 @@ async function pinnedNodeVersion(repoRoot: string): Promise<string> {
     throw new Error(`the root package.json must pin the node devDependency to an exact version, found ${JSON.stringify(version)}`);
   }
   return version;
+}
+
+/** A Node.js handed in by --node must be the pinned one: the blob format and the embedded code cache are per version. */
+async function checkNodeVersion(node: string, pinned: string): Promise<void> {
+  const { stdout } = await runCommand(node, ['--version'], {});
+  const found = stdout.trim();
+  if (found !== `v${pinned}`) throw new Error(`--node ${node} is Node.js ${found}, but the workspace pins ${pinned} (the root package.json's node devDependency)`);
 }
 
 /** The binary must start and print `linux-actiond <version>`: proof that the blob is found and the bundle loads. */

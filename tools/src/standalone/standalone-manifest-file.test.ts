@@ -24,6 +24,19 @@ test('an asset is named by its file name, with its size and SHA-256', async () =
   }
 });
 
+test('an asset given a name is keyed by that name, not by the file it was read from', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'actiond-manifest-'));
+  try {
+    await writeFile(join(dir, 'rt.img'), 'image bytes');
+    const asset = await manifestAsset(join(dir, 'rt.img'), 'runtimes-aarch64.squashfs');
+    assert.equal(asset.name, 'runtimes-aarch64.squashfs');
+    assert.equal(asset.path, join(dir, 'rt.img'));
+    assert.equal(asset.sha256, createHash('sha256').update('image bytes').digest('hex'));
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+});
+
 test('the manifest is format 1 with the arch, the helper and the image (null without runtimes), and no build paths', () => {
   const helper = { name: 'actiond-sandbox', sha256: 'a'.repeat(64), size: 1, path: '/build/helper' };
   const image = { name: 'runtimes-x86_64.squashfs', sha256: 'b'.repeat(64), size: 2, path: '/build/image' };

@@ -21,11 +21,16 @@ export interface ManifestAsset {
   readonly path: string;
 }
 
-/** Describes the file at `path` for the manifest: name, size and SHA-256. */
-export async function manifestAsset(path: string): Promise<ManifestAsset> {
+/**
+ * Describes the file at `path` for the manifest: name, size and SHA-256.
+ * `name` (default: the file's own) is the asset key and the name the binary
+ * extracts it under, so a file handed in by path (`--runtime-image x.img`)
+ * is still embedded under its canonical name.
+ */
+export async function manifestAsset(path: string, name: string = basename(path)): Promise<ManifestAsset> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return { name: basename(path), sha256: hash.digest('hex'), size: (await stat(path)).size, path };
+  return { name, sha256: hash.digest('hex'), size: (await stat(path)).size, path };
 }
 
 /** The manifest text (format 1) for a binary carrying `sandboxHelper` and, unless built without runtimes, `runtimeImage`. */
