@@ -7,6 +7,7 @@ import { byteStreamHandlers } from './byte-stream-server.ts';
 import type { CasDependencies } from './cas-dependencies.ts';
 import { contentAddressableStorageHandlers } from './content-addressable-storage-server.ts';
 import { DirectoryCache } from './directory-cache.ts';
+import { FastFindMissingBlobsCodec } from './find-missing-blobs-codec.ts';
 import { InstanceNames } from './instance-names.ts';
 import { TreeWalker } from './tree-walker.ts';
 
@@ -48,6 +49,20 @@ export interface CasServices extends Iterable<ServiceRegistration> {
 }
 
 /**
+ * The generated CAS service definition with FindMissingBlobs' request
+ * decoder and response encoder replaced by {@link FastFindMissingBlobsCodec}
+ * (same messages, a fraction of the CPU for 100,000-digest calls).
+ */
+const CAS_SERVICE_DEFINITION = {
+  ...ContentAddressableStorageService,
+  findMissingBlobs: {
+    ...ContentAddressableStorageService.findMissingBlobs,
+    requestDeserialize: FastFindMissingBlobsCodec.decodeRequest,
+    responseSerialize: FastFindMissingBlobsCodec.encodeResponse,
+  },
+} satisfies typeof ContentAddressableStorageService;
+
+/**
  * Builds the CAS and ByteStream services. The cmd calls it once and adds
  * every registration to its gRPC server, whose message limits should be
  * RECOMMENDED_MAX_MESSAGE_BYTES.
@@ -61,8 +76,8 @@ export function createCasServices(options: CasServicesOptions): CasServices {
   const uploads = new UploadSessions(options.blobs, options.uploads);
   const walker = new TreeWalker(options.blobs, options.directoryCache ?? new DirectoryCache());
   const contentAddressableStorage: ServiceRegistration = {
-    service: ContentAddressableStorageService,
-    implementation: implementService(ContentAddressableStorageService, contentAddressableStorageHandlers(deps, walker), options.telemetry),
+    service: CAS_SERVICE_DEFINITION,
+    implementation: implementService(CAS_SERVICE_DEFINITION, contentAddressableStorageHandlers(deps, walker), options.telemetry),
   };
   const byteStream: ServiceRegistration = {
     service: bytestream.ByteStreamService,

@@ -1,0 +1,156 @@
+import { FindMissingBlobsRequest, FindMissingBlobsResponse, type Digest as ProtoDigest, type DigestFunction_Value } from '@actiond/proto';
+
+/**
+ * A faster drop-in for ts-proto's FindMissingBlobsRequest decode and
+ * FindMissingBlobsResponse encode, the protobuf half of a 100,000-digest
+ * FindMissingBlobs (profiled at over half of the server's CPU for the call).
+ *
+ * It produces exactly what ts-proto would: the common wire shape (fields in
+ * their declared wire types, ASCII hashes, sizes below 2^49) is read
+ * straight from the bytes, hashes as latin1 slices instead of through a
+ * TextDecoder; anything else (unknown or mis-typed fields, non-ASCII
+ * bytes, huge or negative sizes, truncation) falls back to ts-proto for the
+ * whole message, so odd and malformed input is decoded, or rejected, the
+ * same way as before. Digest validation stays in the handler.
+ */
+export const FastFindMissingBlobsCodec = Object.freeze({
+  /** The request as `FindMissingBlobsRequest.decode(bytes)` returns it. */
+  decodeRequest(bytes: Buffer): FindMissingBlobsRequest {
+    return decodeFast(bytes) ?? FindMissingBlobsRequest.decode(bytes);
+  },
+
+  /** The same bytes as `FindMissingBlobsResponse.encode(response).finish()`. */
+  encodeResponse(response: FindMissingBlobsResponse): Buffer {
+    return encodeFast(response) ?? Buffer.from(FindMissingBlobsResponse.encode(response).finish());
+  },
+});
+
+/** Sizes at most this many varint bytes (7 × 7 = 49 bits) are decoded here; larger go to ts-proto. */
+const MAX_FAST_VARINT_BYTES = 7;
+
+/** Reads a varint of at most MAX_FAST_VARINT_BYTES at `cursor.pos`, advancing it, or returns -1 (truncated or longer). */
+function readVarint(bytes: Buffer, cursor: { pos: number }, limit: number): number {
+  let value = 0;
+  let multiplier = 1;
+  for (let n = 0; n < MAX_FAST_VARINT_BYTES; n++) {
+    if (cursor.pos >= limit) return -1;
+    const byte = bytes[cursor.pos++]!;
+    value += (byte & 0x7f) * multiplier;
+    if (byte < 0x80) return value;
+    multiplier *= 128;
+  }
+  return -1;
+}
+
+function decodeFast(bytes: Buffer): FindMissingBlobsRequest | undefined {
+  const cursor = { pos: 0 };
+  const end = bytes.length;
+  let instanceName = '';
+  let digestFunction = 0 as DigestFunction_Value;
+  const blobDigests: ProtoDigest[] = [];
+  while (cursor.pos < end) {
+    const tag = bytes[cursor.pos++]!;
+    if (tag === 18) {
+      const length = readVarint(bytes, cursor, end);
+      if (length < 0 || cursor.pos + length > end) return undefined;
+      const digest = decodeDigest(bytes, cursor.pos, cursor.pos + length);
+      if (digest === undefined) return undefined;
+      blobDigests.push(digest);
+      cursor.pos += length;
+    } else if (tag === 10) {
+      const length = readVarint(bytes, cursor, end);
+      if (length < 0 || cursor.pos + length > end) return undefined;
+      instanceName = bytes.toString('utf8', cursor.pos, cursor.pos + length);
+      // ts-proto's decoder and Buffer's differ on malformed UTF-8; leave those to ts-proto.
+      if (instanceName.includes('\uFFFD')) return undefined;
+      cursor.pos += length;
+    } else if (tag === 24) {
+      // int32 enum: only small non-negative values here (ts-proto handles the rest).
+      const value = readVarint(bytes, cursor, end);
+      if (value < 0 || value > 0x7fffffff) return undefined;
+      digestFunction = value as DigestFunction_Value;
+    } else {
+      return undefined;
+    }
+  }
+  return { instanceName, blobDigests, digestFunction };
+}
+
+/** A Digest message in bytes[start, end), or undefined when it is not the plain shape. */
+function decodeDigest(bytes: Buffer, start: number, end: number): ProtoDigest | undefined {
+  const cursor = { pos: start };
+  let hash = '';
+  let sizeBytes = 0;
+  while (cursor.pos < end) {
+    const tag = bytes[cursor.pos++]!;
+    if (tag === 10) {
+      const length = readVarint(bytes, cursor, end);
+      if (length < 0 || cursor.pos + length > end) return undefined;
+      for (let i = cursor.pos; i < cursor.pos + length; i++) if (bytes[i]! >= 0x80) return undefined;
+      hash = bytes.toString('latin1', cursor.pos, cursor.pos + length);
+      cursor.pos += length;
+    } else if (tag === 16) {
+      const value = readVarint(bytes, cursor, end);
+      if (value < 0) return undefined;
+      sizeBytes = value;
+    } else {
+      return undefined;
+    }
+  }
+  return { hash, sizeBytes };
+}
+
+function varintLength(value: number): number {
+  let length = 1;
+  while (value >= 128) {
+    value = Math.floor(value / 128);
+    length++;
+  }
+  return length;
+}
+
+function writeVarint(out: Buffer, pos: number, value: number): number {
+  while (value >= 128) {
+    out[pos++] = (value % 128) | 0x80;
+    value = Math.floor(value / 128);
+  }
+  out[pos++] = value;
+  return pos;
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+function encodeFast(response: FindMissingBlobsResponse): Buffer | undefined {
+  const digests = response.missingBlobDigests;
+  const lengths = new Array<number>(digests.length);
+  let total = 0;
+  for (let i = 0; i < digests.length; i++) {
+    const { hash, sizeBytes } = digests[i]!;
+    if (typeof hash !== 'string' || !isAscii(hash)) return undefined;
+    if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) return undefined;
+    // Like ts-proto, default values (empty hash, zero size) are not written.
+    const inner = (hash === '' ? 0 : 1 + varintLength(hash.length) + hash.length) + (sizeBytes === 0 ? 0 : 1 + varintLength(sizeBytes));
+    lengths[i] = inner;
+    total += 1 + varintLength(inner) + inner;
+  }
+  const out = Buffer.allocUnsafe(total);
+  let pos = 0;
+  for (let i = 0; i < digests.length; i++) {
+    const { hash, sizeBytes } = digests[i]!;
+    out[pos++] = 18; // missing_blob_digests is field 2
+    pos = writeVarint(out, pos, lengths[i]!);
+    if (hash !== '') {
+      out[pos++] = 10;
+      pos = writeVarint(out, pos, hash.length);
+      pos += out.write(hash, pos, 'latin1');
+    }
+    if (sizeBytes !== 0) {
+      out[pos++] = 16;
+      pos = writeVarint(out, pos, sizeBytes);
+    }
+  }
+  return out;
+}
