@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { defineCli, parseCommandLine } from '@actiond/cli';
 import { linuxActiondCli } from './command-line.ts';
+import { tuneGarbageCollection } from './heap-tuning.ts';
 import { serve } from './serve.ts';
 import { serveVm } from './serve-vm.ts';
 import { serveVmCommand } from './serve-vm-flags.ts';
@@ -47,6 +48,7 @@ async function main(argv: readonly string[]): Promise<number> {
 // would break the one-line-reason promise; serve reports what matters itself.
 // GRPC_VERBOSITY=DEBUG|INFO|ERROR brings them back for debugging.
 if (process.env['GRPC_VERBOSITY'] === undefined) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
+tuneGarbageCollection();
 
 main(process.argv.slice(2)).then(
   (code) => {
