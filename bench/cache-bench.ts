@@ -27,11 +27,14 @@ import { mountsInside, readMounts } from './src/mount-table.ts';
 import { readProcessMemory } from './src/process-memory.ts';
 import { RssSampler } from './src/rss-sampler.ts';
 import { ServerProcess } from './src/server-process.ts';
+import { parseServeScript } from './src/serve-script.ts';
 import { makeSmallBlobs, packBatches } from './src/small-blobs.ts';
 import { median } from './src/statistics.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SERVER_MAIN = join(REPO, 'cmd/linux_actiond/src/main.ts');
+/** The server is started as `pnpm serve` starts it: the same script, Node flags and arguments. */
+const SERVE = parseServeScript(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).scripts.serve);
+const SERVER_MAIN = join(REPO, SERVE.script);
 const NULL_SERVER = join(REPO, 'bench/src/null-byte-stream-server.ts');
 const RESULTS = join(REPO, 'bench/RESULTS.md');
 const BATCH_BLOB_BYTES = 1024;
@@ -125,10 +128,11 @@ async function run(options: CacheBenchOptions, work: string, onServer: (server: 
   mkdirSync(scratch);
   if (profileDirectory !== undefined) mkdirSync(profileDirectory);
 
-  progress(`starting ${SERVER_MAIN} on ${join(work, 'root')}${options.profile ? ' under --cpu-prof' : ''}`);
+  progress(`starting ${[...SERVE.nodeFlags, SERVER_MAIN, ...SERVE.args].join(' ')} on ${join(work, 'root')}${options.profile ? ' under --cpu-prof' : ''}`);
   const server = await ServerProcess.start({
     script: SERVER_MAIN,
-    args: ['serve', '--listen=127.0.0.1:0', `--root=${join(work, 'root')}`],
+    nodeFlags: SERVE.nodeFlags,
+    args: [...SERVE.args, '--listen=127.0.0.1:0', `--root=${join(work, 'root')}`],
     ...(profileDirectory ? { cpuProfileDirectory: profileDirectory } : {}),
   });
   onServer(server);

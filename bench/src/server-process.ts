@@ -7,6 +7,8 @@ export interface ServerProcessOptions {
   readonly script: string;
   /** Its arguments (`serve --listen=127.0.0.1:0 --root=...` for linux-actiond). */
   readonly args: readonly string[];
+  /** Node's own flags, before the script (those of `pnpm serve`, see serve-script.ts); none when absent. */
+  readonly nodeFlags?: readonly string[];
   /** When set, the server runs with `--cpu-prof` and writes its profile here on exit. */
   readonly cpuProfileDirectory?: string;
   /** How long the server may take to print its listening line; 60 s unless given. */
@@ -25,8 +27,8 @@ interface ChildState {
 }
 
 /**
- * A server as a child process, run by this same Node with no extra flags
- * unless profiling (so `linux-actiond serve` runs as `pnpm serve` runs it),
+ * A server as a child process, run by this same Node with the given Node
+ * flags (for linux-actiond, those of `pnpm serve`) plus --cpu-prof when profiling,
  * listening on a port the OS picks. Its stderr is watched for the "serving
  * REAPI on host:port" line that tells the port; the last lines are kept so
  * a server that fails to start or dies mid-run is reported in its own words.
@@ -50,7 +52,8 @@ export class ServerProcess {
 
   /** Starts the server and resolves once it listens; rejects with its stderr if it exits or stays silent. */
   static async start(options: ServerProcessOptions): Promise<ServerProcess> {
-    const nodeFlags = options.cpuProfileDirectory === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDirectory}`];
+    const profileFlags = options.cpuProfileDirectory === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDirectory}`];
+    const nodeFlags = [...(options.nodeFlags ?? []), ...profileFlags];
     const child = spawn(process.execPath, [...nodeFlags, options.script, ...options.args], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
