@@ -104,6 +104,7 @@ export async function startExecution(
       actionUid: flags.sandboxUid,
       actionGid: flags.sandboxGid,
       keepFailedActionDirectories: flags.keepFailedActions,
+      onBackgroundError: (error) => deps.log(`linux-actiond: ${error instanceof Error ? error.message : String(error)}`),
     });
     await sandbox.prepare();
 

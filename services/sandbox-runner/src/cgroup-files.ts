@@ -1,13 +1,20 @@
-import { access, mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { accessSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 // File operations shared by the cgroup v1 and v2 managers.
+//
+// They are direct system calls behind the async signatures: cgroupfs lives
+// in memory, so each call takes microseconds, while a call through libuv's
+// thread pool costs a thread wake-up and an event-loop turn, on a busy
+// 2-core machine often a context switch each way. An action's cgroups take
+// about 25 of these calls (bench/RESULTS.md). Only the waits (for a cgroup
+// to empty, for the kernel to let go of one) yield to the event loop.
 
 /** Writes one value to a cgroup control file, naming the file if the kernel refuses it. */
 export async function writeControl(path: string, value: string): Promise<void> {
   try {
-    await writeFile(path, value);
+    writeFileSync(path, value);
   } catch (err) {
     throw new Error(`cannot write ${JSON.stringify(value)} to ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
@@ -15,28 +22,28 @@ export async function writeControl(path: string, value: string): Promise<void> {
 
 /** `key N` from a flat-keyed cgroup file (memory.events, pids.events, memory.oom_control); undefined if absent. */
 export async function readKeyedCounter(path: string, key: string): Promise<number | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => undefined);
+  const text = readOrUndefined(path);
   const match = text === undefined ? null : new RegExp(`^${key} (\\d+)$`, 'm').exec(text);
   return match === null ? undefined : Number(match[1]);
 }
 
 /** A file holding one number (memory.peak, memory.max_usage_in_bytes); undefined if absent. */
 export async function readNumber(path: string): Promise<number | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => undefined);
+  const text = readOrUndefined(path);
   if (text === undefined || !/^\d+\n?$/.test(text)) return undefined;
   return Number(text.trim());
 }
 
 /** The pids listed in a cgroup.procs file (empty if the cgroup is gone). */
 export async function readPids(procsPath: string): Promise<number[]> {
-  const text = await readFile(procsPath, 'utf8').catch(() => '');
+  const text = readOrUndefined(procsPath) ?? '';
   return text.split('\n').filter((line) => line !== '').map(Number);
 }
 
 /** Creates a cgroup directory; one that already exists (left by a crash) is an error, since its limits are unknown. */
 export async function makeCgroup(path: string): Promise<void> {
   try {
-    await mkdir(path);
+    mkdirSync(path);
   } catch (err) {
     throw new Error(`cannot create cgroup ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
@@ -50,7 +57,7 @@ export async function makeCgroup(path: string): Promise<void> {
 export async function removeCgroup(path: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await rmdir(path);
+      rmdirSync(path);
       return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -70,7 +77,7 @@ export async function removeCgroup(path: string): Promise<void> {
  */
 export async function removeParentCgroup(path: string): Promise<void> {
   try {
-    await rmdir(path);
+    rmdirSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EBUSY' || code === 'ENOTEMPTY') return;
@@ -105,20 +112,36 @@ export function killPids(pids: readonly number[]): void {
 
 /** Child cgroups of `parent` (directories), for removing stale ones. */
 export async function childCgroups(parent: string): Promise<string[]> {
-  const entries = await readdir(parent, { withFileTypes: true }).catch(() => []);
+  let entries;
+  try {
+    entries = readdirSync(parent, { withFileTypes: true });
+  } catch {
+    return [];
+  }
   return entries.filter((entry) => entry.isDirectory()).map((entry) => join(parent, entry.name));
 }
 
 /** Whether a cgroup file exists (controllers and kernel versions differ in what they offer). */
 export async function fileExists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
+  try {
+    accessSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** For writes to a cgroup that may have disappeared meanwhile: it then has nothing left to kill. */
 export function ignoreGone(err: unknown): void {
   const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
   if (cause?.code !== 'ENOENT') throw err;
+}
+
+/** A whole cgroup file as text, or undefined when it cannot be read (the cgroup is gone, the kernel lacks the file). */
+function readOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }

@@ -14,7 +14,8 @@ export interface CgroupUsage {
  * The cgroups of one action: made by {@link CgroupManager.create} with the
  * limits written, joined by the action (the helper writes to `procsPaths`
  * before exec), emptied and removed by the caller at the end, always in
- * this order: `killAll`, `usage`, `remove`.
+ * this order: `killAll`, `usage` (when the caller wants the counters),
+ * `remove`.
  */
 export interface ActionCgroup {
   /** The cgroup.procs files the action joins: one per v1 hierarchy, one on v2. */

@@ -60,6 +60,20 @@ test('an action cgroup gets the memory, memory+swap, pids and cpu limits in ever
     assert.equal(existsSync(join(ROOT, `memory/${parent}/a1`)), false);
   }));
 
+test('with a cgroup2 cgroup.kill to kill with, no freezer cgroup is made, and without one the freezer is used', { skip, timeout: 30_000 }, () =>
+  withManager(async (manager, parent) => {
+    const cgroup = await manager.create('k1', { memoryBytes: undefined, cpus: undefined, pids: undefined });
+    try {
+      const unified = existsSync(join(ROOT, 'unified', parent, 'k1', 'cgroup.kill'));
+      const freezer = existsSync(join(ROOT, 'freezer', parent, 'k1'));
+      if (unified) assert.equal(freezer, false);
+      else if (existsSync(join(ROOT, 'freezer/cgroup.procs'))) assert.equal(freezer, true);
+      assert.match(manager.description, unified ? /kill via cgroup2 cgroup\.kill/ : /kill via (freezer|signals)/);
+    } finally {
+      await cgroup.remove();
+    }
+  }));
+
 test('no limits leaves the cgroups unlimited', { skip, timeout: 30_000 }, () =>
   withManager(async (manager, parent) => {
     const cgroup = await manager.create('a2', { memoryBytes: undefined, cpus: undefined, pids: undefined });

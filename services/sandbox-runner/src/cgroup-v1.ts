@@ -34,11 +34,12 @@ export const CPU_PERIOD_MICROS = 100_000;
 
 /**
  * Per-action cgroups on a cgroup v1 host: one directory per controller
- * hierarchy (`memory`, `pids`, and `cpu` when mounted), plus `freezer` and a
- * controller-less cgroup2 (`unified`, as systemd mounts it) when present,
- * only to kill reliably: cgroup2's `cgroup.kill` (Linux 5.14) kills every
- * member at once, and without it a frozen cgroup cannot fork while its
- * members are signalled one by one.
+ * hierarchy (`memory`, `pids`, and `cpu` when mounted), plus one only to
+ * kill reliably: in the controller-less cgroup2 (`unified`, as systemd
+ * mounts it) when it has `cgroup.kill` (Linux 5.14), which kills every
+ * member at once; else in `freezer`, where a frozen cgroup cannot fork while
+ * its members are signalled one by one. Never both: each hierarchy is a
+ * directory to make and remove and a cgroup to join per action.
  *
  * Limits: `memory.limit_in_bytes`, and `memory.memsw.limit_in_bytes` set to
  * the same value where swap accounting exists (no swapping past the limit);
@@ -58,13 +59,15 @@ export class CgroupV1Manager implements CgroupManager {
   /**
    * Finds the hierarchies under `mountRoot` and creates the parent cgroup in
    * each. The memory and pids hierarchies are required (the limits the
-   * server promises); cpu, freezer and unified are used when present.
+   * server promises); cpu is used when present, and unified (with
+   * cgroup.kill) or else freezer.
    */
   static async open(options: CgroupV1Options = {}): Promise<CgroupV1Manager> {
     const mountRoot = options.mountRoot ?? '/sys/fs/cgroup';
     const parent = options.parent ?? 'actiond';
     const hierarchies = new Map<string, string>();
-    for (const name of ['memory', 'pids', 'cpu', 'freezer', 'unified']) {
+    for (const name of ['memory', 'pids', 'cpu', 'unified', 'freezer']) {
+      if (name === 'freezer' && hierarchies.has('unified')) continue;
       const root = join(mountRoot, name);
       if (!(await exists(join(root, 'cgroup.procs')))) {
         if (name === 'memory' || name === 'pids') throw new Error(`no cgroup v1 ${name} hierarchy at ${root}`);

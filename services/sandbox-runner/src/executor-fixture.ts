@@ -146,6 +146,8 @@ export async function makeExecutor(
     },
     blob: (digest) => store.blobs.get(digestOf(digest)),
     async dispose() {
+      // The background removal of the last action directories must not race the store's removal.
+      await executor.drain();
       await host.dispose();
       await store.dispose();
       for (const name of V1_HIERARCHIES) {

@@ -43,6 +43,7 @@ test('an action reads its inputs, writes its outputs, and they come back through
     // The CAS made the script's executable variant by copying it, once.
     assert.deepEqual([timings.filesCopied, timings.bytesCopied], [1, script.length]);
     assert.ok(timings.runMs > 0);
+    await h.executor.drain();
     assert.deepEqual(await readdir(h.execDirectory), [], 'the action directory is removed');
   }));
 
@@ -63,6 +64,7 @@ test('a non-zero exit is a result with status OK; the action directory is remove
     assert.equal(response.status?.code, status.OK);
     assert.equal(response.result?.exitCode, 7);
     assert.equal((await h.blob(response.result!.stderrDigest)).toString(), 'failing\n');
+    await h.executor.drain();
     assert.deepEqual(await readdir(h.execDirectory), []);
   }));
 
@@ -83,6 +85,7 @@ test('missing inputs are FAILED_PRECONDITION with a MISSING violation, and nothi
     const violations = unpackDetails(response.status!.details, PreconditionFailureDetail).flatMap((d) => d.violations);
     assert.deepEqual(violations.map((v) => `${v.type} ${v.subject}`), [`MISSING blobs/${absent.hash}/${absent.sizeBytes}`]);
     assert.equal(response.result, undefined);
+    await h.executor.drain();
     assert.deepEqual(await readdir(h.execDirectory), []);
   }));
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { Digest } from '@actiond/digest';
 import type { ActionExecutor, ExecuteTask } from '@actiond/execution';
 import type { ActionResult, ExecuteResponse, Timestamp } from '@actiond/proto';
 import { ActiondError, deadlineExceeded, failedPrecondition, internal, invalidArgument, okStatus, unavailable } from '@actiond/status';
+import { BackgroundDirectoryRemover } from './background-directory-remover.ts';
 import type { ActionCgroup, CgroupManager, CgroupUsage } from './cgroup-manager.ts';
 import { checkCommand } from './command-checks.ts';
 import { createOutputParents, parseDeclaredOutputs } from './declared-outputs.ts';
@@ -46,6 +47,12 @@ export interface SandboxActionExecutorOptions {
   /** For debugging: keep the directory of an action that failed (non-OK status or non-zero exit). */
   readonly keepFailedActionDirectories?: boolean;
   readonly overlay?: InputOverlayOptions;
+  /**
+   * Told about failures that happen after an action was answered: removing
+   * its directory, which runs in the background. Ignored by default; the
+   * directory is then removed by the next `prepare()`.
+   */
+  readonly onBackgroundError?: (error: unknown) => void;
 }
 
 const run = promisify(execFile);
@@ -70,7 +77,9 @@ const OVERLAY = { upper: 'upper', work: 'overlay-work', merged: 'merged' } as co
  *    {@link Runner} with the task's timeout;
  * 4. kills whatever is left in the cgroups, moves stdout, stderr and the
  *    outputs into the CAS ({@link OutputCollector});
- * 5. always removes the cgroups, the overlay and the directory.
+ * 5. always removes the cgroups and the overlay, and queues the directory
+ *    for removal in the background ({@link BackgroundDirectoryRemover}), so
+ *    the response does not wait for it; `drain()` waits.
  *
  * Failures go in `ExecuteResponse.status`, the first one kept:
  * INVALID_ARGUMENT for bad properties, paths or Directory messages;
@@ -86,9 +95,13 @@ export class SandboxActionExecutor implements ActionExecutor {
   readonly #materializer: ExecrootMaterializer;
   readonly #collector: OutputCollector;
   readonly #worker: string;
+  readonly #remover: BackgroundDirectoryRemover;
 
   constructor(options: SandboxActionExecutorOptions) {
     this.#options = options;
+    this.#remover = new BackgroundDirectoryRemover((error, path) =>
+      options.onBackgroundError?.(new Error(`cannot remove the action directory ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })),
+    );
     const loader = new InputTreeLoader(options.directories, options.blobs.digestFunction);
     this.#materializer = new ExecrootMaterializer(loader, options.blobs, options.blobs.digestFunction.emptyDigest);
     this.#collector = new OutputCollector(options.blobs);
@@ -111,8 +124,13 @@ export class SandboxActionExecutor implements ActionExecutor {
     await this.#options.cgroups.removeStale();
   }
 
+  /** Resolves once the directories of every action answered so far are removed. */
+  drain(): Promise<void> {
+    return this.#remover.drain();
+  }
+
   async execute(task: ExecuteTask): Promise<ExecuteResponse> {
-    const run = new ActionRun(task, this.#options, this.#worker);
+    const run = new ActionRun(task, this.#options, this.#worker, this.#remover);
     try {
       return await run.execute(this.#materializer, this.#collector);
     } catch (err) {
@@ -127,6 +145,7 @@ class ActionRun {
   readonly #task: ExecuteTask;
   readonly #options: SandboxActionExecutorOptions;
   readonly #worker: string;
+  readonly #remover: BackgroundDirectoryRemover;
   readonly #dir: string;
   readonly #id: string;
   #failure: ActiondError | undefined;
@@ -134,10 +153,11 @@ class ActionRun {
   #overlay: InputOverlay | undefined;
   #dirCreated = false;
 
-  constructor(task: ExecuteTask, options: SandboxActionExecutorOptions, worker: string) {
+  constructor(task: ExecuteTask, options: SandboxActionExecutorOptions, worker: string, remover: BackgroundDirectoryRemover) {
     this.#task = task;
     this.#options = options;
     this.#worker = worker;
+    this.#remover = remover;
     this.#id = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
     this.#dir = join(options.execDirectory, this.#id);
   }
@@ -161,7 +181,9 @@ class ActionRun {
       if (action.inputRootDigest === undefined) throw invalidArgument('the action has no input_root_digest');
       const inputRoot = parseDigest(action.inputRootDigest, this.#options.blobs.digestFunction, 'input_root_digest');
 
-      await mkdir(this.#dir, { mode: 0o700 });
+      // Direct system calls on the per-action path: a thread-pool round trip
+      // costs more than the mkdir itself (bench/RESULTS.md).
+      mkdirSync(this.#dir, { mode: 0o700 });
       this.#dirCreated = true;
       const execroot = join(this.#dir, EXECROOT);
       metadata.inputFetchStartTimestamp = now();
@@ -178,7 +200,7 @@ class ActionRun {
       started = performance.now();
       const inputView = platform.mutatesInputs ? await this.#mountOverlay(execroot) : execroot;
       this.#cgroup = await this.#options.cgroups.create(this.#id, platform.limits);
-      await mkdir(join(this.#dir, SANDBOX_ROOT));
+      mkdirSync(join(this.#dir, SANDBOX_ROOT));
       timings.sandboxSetupMs += performance.now() - started;
 
       metadata.executionStartTimestamp = now();
@@ -202,13 +224,14 @@ class ActionRun {
       // Nothing the action started may outlive it, and nothing may still
       // write to a file while it is moved into the CAS.
       await this.#cgroup.killAll();
-      const usage = await this.#cgroup.usage();
+      const cgroup = this.#cgroup;
 
       metadata.outputUploadStartTimestamp = now();
       started = performance.now();
       if (outcome.kind !== 'setup-failed') {
         result = await this.#result(outcome);
-        message = describeLimits(outcome, platform, usage);
+        // The kernel's counters only explain failures.
+        message = outcome.kind === 'exited' && outcome.exitCode === 0 ? '' : describeLimits(outcome, platform, await cgroup.usage());
         if (outcome.kind === 'timed-out') {
           this.#fail(deadlineExceeded(`the action did not finish within its timeout of ${task.timeoutMs} ms and was killed`));
         } else if (task.signal.aborted) {
@@ -317,7 +340,7 @@ class ActionRun {
     if (!this.#dirCreated) return;
     const failed = this.#failure !== undefined || (result?.exitCode ?? 0) !== 0;
     if (failed && this.#options.keepFailedActionDirectories === true) return;
-    await rm(this.#dir, { recursive: true, force: true }).catch((err: unknown) => this.#fail(err));
+    this.#remover.remove(this.#dir);
   }
 }
 

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BackgroundDirectoryRemover } from './background-directory-remover.ts';
+
+async function withBase(fn: (base: string) => Promise<void>): Promise<void> {
+  const base = await mkdtemp(join(tmpdir(), 'background-remover-'));
+  try {
+    await fn(base);
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+}
+
+test('remove returns at once and drain resolves once every queued directory and its contents are gone', () =>
+  withBase(async (base) => {
+    const remover = new BackgroundDirectoryRemover();
+    const dirs = ['a', 'b', 'c'].map((name) => join(base, name));
+    for (const dir of dirs) {
+      await mkdir(join(dir, 'deep/er'), { recursive: true });
+      await writeFile(join(dir, 'deep/er/file'), 'x');
+      remover.remove(dir);
+    }
+    assert.equal(existsSync(dirs[2]!), true, 'nothing is removed before the caller yields');
+    await remover.drain();
+    for (const dir of dirs) assert.equal(existsSync(dir), false, dir);
+    // Queued after a drain: the worker starts again.
+    await mkdir(join(base, 'd'));
+    remover.remove(join(base, 'd'));
+    await remover.drain();
+    assert.equal(existsSync(join(base, 'd')), false);
+  }));
+
+test('a directory that cannot be removed is reported with its path, and the ones after it are still removed', { skip: process.getuid?.() !== 0 ? 'mounting a tmpfs needs root' : false }, () =>
+  withBase(async (base) => {
+    const errors: string[] = [];
+    const remover = new BackgroundDirectoryRemover((error, path) => errors.push(`${path}: ${(error as NodeJS.ErrnoException).code}`));
+    // A mount point cannot be removed, even by root.
+    const busy = join(base, 'busy');
+    await mkdir(join(busy, 'mnt'), { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', 'none', join(busy, 'mnt')]);
+    try {
+      await mkdir(join(base, 'free'));
+      remover.remove(busy);
+      remover.remove(join(base, 'free'));
+      await remover.drain();
+    } finally {
+      execFileSync('umount', [join(busy, 'mnt')]);
+    }
+    assert.deepEqual(errors, [`${busy}: EBUSY`]);
+    assert.equal(existsSync(join(base, 'free')), false);
+  }));
+
+test('a path that does not exist is no error', () =>
+  withBase(async (base) => {
+    const errors: unknown[] = [];
+    const remover = new BackgroundDirectoryRemover((error) => errors.push(error));
+    remover.remove(join(base, 'never-made'));
+    await remover.drain();
+    assert.deepEqual(errors, []);
+  }));
