@@ -80,3 +80,26 @@ test('a digest is structurally a REAPI Digest message', () => {
   const message: { hash: string; sizeBytes: number } = SHA256.compute(Buffer.from('hello'));
   assert.deepEqual({ ...message }, { hash: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824', sizeBytes: 5 });
 });
+
+test('fromHexBytes accepts exactly what parse accepts, reading the hash from bytes', () => {
+  const hash = 'ab'.repeat(32);
+  const framed = Buffer.from(`xx${hash}yy`, 'latin1');
+  const digest = Digest.fromHexBytes(framed, 2, 66, 7);
+  assert.ok(digest instanceof Digest);
+  assert.ok(digest.equals(Digest.parse(hash, 7)));
+  const rejected: [string, number][] = [
+    ['AB'.repeat(32), 1], // uppercase
+    ['ab'.repeat(31), 1], // short
+    ['ab'.repeat(32) + 'a', 1], // long
+    ['g' + 'a'.repeat(63), 1], // not hex
+    [hash, -1],
+    [hash, 2 ** 53],
+    [hash, 1.5],
+  ];
+  for (const [text, size] of rejected) {
+    const bytes = Buffer.from(text, 'latin1');
+    assert.equal(Digest.fromHexBytes(bytes, 0, bytes.length, size), undefined, `${text}/${size}`);
+    assert.throws(() => Digest.parse(text, size), `${text}/${size} is rejected by parse too`);
+  }
+  assert.equal(Digest.fromHexBytes(Buffer.from('é'.repeat(32) + 'a'.repeat(32)), 0, 64, 1), undefined);
+});

@@ -7,6 +7,9 @@ export type SizeInput = number | bigint | string;
 
 const LOWER_HEX = /^[0-9a-f]*$/;
 const DECIMAL = /^[0-9]+$/;
+/** 1 at the byte values of 0-9 and a-f. */
+const IS_LOWER_HEX_BYTE = new Uint8Array(256);
+for (const c of '0123456789abcdef') IS_LOWER_HEX_BYTE[c.charCodeAt(0)] = 1;
 
 /**
  * The identity of a blob: its hash (lowercase hex) and size in bytes.
@@ -48,6 +51,20 @@ export class Digest {
       throw new InvalidDigestError(`invalid ${fn.name} digest hash ${quote(hash)}: ${why}`);
     }
     return new Digest(hash, parseSize(sizeBytes, hash));
+  }
+
+  /**
+   * The digest whose hash is the ASCII text in `bytes[start, end)`, validated
+   * on the bytes as {@link Digest.parse} validates strings (lowercase hex of
+   * the function's length, a non-negative safe integer size), or undefined
+   * when invalid: call {@link Digest.parse} for the error that says why.
+   * For protobuf decoders: 100,000 digests per FindMissingBlobs are checked
+   * without a regex over freshly sliced strings.
+   */
+  static fromHexBytes(bytes: Uint8Array, start: number, end: number, sizeBytes: number, fn: DigestFunction = SHA256): Digest | undefined {
+    if (end - start !== fn.hashLengthHex || !Number.isSafeInteger(sizeBytes) || sizeBytes < 0) return undefined;
+    for (let i = start; i < end; i++) if (IS_LOWER_HEX_BYTE[bytes[i]!] !== 1) return undefined;
+    return new Digest(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', start, end), sizeBytes);
   }
 
   /** Parses the `hash/size` form produced by {@link Digest.key}. */

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Digest } from '@actiond/digest';
 import { FindMissingBlobsRequest, FindMissingBlobsResponse } from '@actiond/proto';
 import { FastFindMissingBlobsCodec } from './find-missing-blobs-codec.ts';
 
@@ -32,7 +33,9 @@ function decodedAlike(bytes: Uint8Array): void {
   if (expectedError !== undefined) {
     assert.throws(() => FastFindMissingBlobsCodec.decodeRequest(buffer));
   } else {
-    assert.deepEqual(FastFindMissingBlobsCodec.decodeRequest(buffer), expected);
+    const decoded = FastFindMissingBlobsCodec.decodeRequest(buffer);
+    // Valid digests come back as Digest instances; compare them as plain messages.
+    assert.deepEqual({ ...decoded, blobDigests: decoded.blobDigests.map((d) => ({ hash: d.hash, sizeBytes: d.sizeBytes })) }, expected);
   }
 }
 
@@ -53,6 +56,14 @@ test('requests decode to what ts-proto decodes, for plain and odd wire shapes', 
   decodedAlike(Uint8Array.from(bytesField(18, [...bytesField(10, 'aa'), ...bytesField(10, HASH), 16, 3, 16, 4])));
   // A negative digest function (10-byte varint).
   decodedAlike(Uint8Array.of(24, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01));
+});
+
+test('valid SHA-256 digests decode to Digest instances, others to plain messages', () => {
+  const bytes = FindMissingBlobsRequest.encode({ instanceName: '', digestFunction: 1, blobDigests: [{ hash: HASH, sizeBytes: 3 }, { hash: HASH.toUpperCase(), sizeBytes: 3 }] }).finish();
+  const [valid, upper] = FastFindMissingBlobsCodec.decodeRequest(Buffer.from(bytes)).blobDigests;
+  assert.ok(valid instanceof Digest && valid.equals(Digest.parse(HASH, 3)));
+  assert.ok(!(upper instanceof Digest));
+  assert.deepEqual(upper, { hash: HASH.toUpperCase(), sizeBytes: 3 });
 });
 
 test('truncated and malformed requests are rejected as ts-proto rejects them', () => {

@@ -1,3 +1,4 @@
+import { Digest } from '@actiond/digest';
 import { FindMissingBlobsRequest, FindMissingBlobsResponse, type Digest as ProtoDigest, type DigestFunction_Value } from '@actiond/proto';
 
 /**
@@ -11,7 +12,9 @@ import { FindMissingBlobsRequest, FindMissingBlobsResponse, type Digest as Proto
  * TextDecoder; anything else (unknown or mis-typed fields, non-ASCII
  * bytes, huge or negative sizes, truncation) falls back to ts-proto for the
  * whole message, so odd and malformed input is decoded, or rejected, the
- * same way as before. Digest validation stays in the handler.
+ * same way as before. Valid SHA-256 digests are returned as {@link Digest}s
+ * (structurally the same message); the rest are validated, and rejected,
+ * in the handler as before.
  */
 export const FastFindMissingBlobsCodec = Object.freeze({
   /** The request as `FindMissingBlobsRequest.decode(bytes)` returns it. */
@@ -76,18 +79,25 @@ function decodeFast(bytes: Buffer): FindMissingBlobsRequest | undefined {
   return { instanceName, blobDigests, digestFunction };
 }
 
-/** A Digest message in bytes[start, end), or undefined when it is not the plain shape. */
+/**
+ * A Digest message in bytes[start, end), or undefined when it is not the
+ * plain shape. A valid SHA-256 digest comes back as a {@link Digest}
+ * (checked on the bytes by Digest.fromHexBytes; the handler takes it as it
+ * is), anything else as the plain message, for the handler to reject with
+ * Digest.parse's reason.
+ */
 function decodeDigest(bytes: Buffer, start: number, end: number): ProtoDigest | undefined {
   const cursor = { pos: start };
-  let hash = '';
+  let hashStart = 0;
+  let hashEnd = 0;
   let sizeBytes = 0;
   while (cursor.pos < end) {
     const tag = bytes[cursor.pos++]!;
     if (tag === 10) {
       const length = readVarint(bytes, cursor, end);
       if (length < 0 || cursor.pos + length > end) return undefined;
-      for (let i = cursor.pos; i < cursor.pos + length; i++) if (bytes[i]! >= 0x80) return undefined;
-      hash = bytes.toString('latin1', cursor.pos, cursor.pos + length);
+      hashStart = cursor.pos;
+      hashEnd = cursor.pos + length;
       cursor.pos += length;
     } else if (tag === 16) {
       const value = readVarint(bytes, cursor, end);
@@ -97,7 +107,10 @@ function decodeDigest(bytes: Buffer, start: number, end: number): ProtoDigest | 
       return undefined;
     }
   }
-  return { hash, sizeBytes };
+  const digest = Digest.fromHexBytes(bytes, hashStart, hashEnd, sizeBytes);
+  if (digest !== undefined) return digest;
+  for (let i = hashStart; i < hashEnd; i++) if (bytes[i]! >= 0x80) return undefined;
+  return { hash: bytes.toString('latin1', hashStart, hashEnd), sizeBytes };
 }
 
 function varintLength(value: number): number {

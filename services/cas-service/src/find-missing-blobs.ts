@@ -1,4 +1,4 @@
-import type { Digest } from '@actiond/digest';
+import { Digest } from '@actiond/digest';
 import type { FindMissingBlobsRequest, FindMissingBlobsResponse } from '@actiond/proto';
 import type { UnaryHandler } from '@actiond/rpc';
 import { checkCasRequest, type CasDependencies } from './cas-dependencies.ts';
@@ -18,7 +18,13 @@ export function findMissingBlobs(deps: CasDependencies): UnaryHandler<FindMissin
     const fn = checkCasRequest(request, deps);
     const requested = request.blobDigests;
     const digests = new Array<Digest>(requested.length);
-    for (let i = 0; i < requested.length; i++) digests[i] = parseRequestDigest(requested[i], `blob_digests[${i}]`, fn);
+    for (let i = 0; i < requested.length; i++) {
+      const digest = requested[i];
+      // Digests the request decoder already validated skip parsing, and the field name built per digest.
+      digests[i] = digest instanceof Digest && digest.hash.length === fn.hashLengthHex
+        ? digest
+        : parseRequestDigest(digest, `blob_digests[${i}]`, fn);
+    }
     const missing = await deps.blobs.findMissing(digests);
     const empty = fn.emptyDigest;
     const missingBlobDigests: Digest[] = [];

@@ -10,6 +10,9 @@ import { invalidArgument, type ActiondError } from '@actiond/status';
  */
 export function parseRequestDigest(proto: ProtoDigest | undefined, field: string, fn: DigestFunction): Digest {
   if (proto === undefined) throw fieldError(field, 'is missing');
+  // Already validated (a Digest is lowercase hex with a safe size), e.g. by the
+  // FindMissingBlobs decoder; only its length can differ from this function's.
+  if (proto instanceof Digest && proto.hash.length === fn.hashLengthHex) return proto;
   try {
     return Digest.parse(proto.hash, proto.sizeBytes, fn);
   } catch (err) {
