@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { Digest, DigestSet, SHA256 } from '@actiond/digest';
 import { ActiondError } from '@actiond/status';
 import { DiskBlobAccess } from './disk-blob-access.ts';
+import { SMALL_FILE_BYTES } from './file-steps.ts';
 
 async function scratch(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'disk-blob-access-'));
@@ -439,3 +440,54 @@ test('opening a store where a file blocks the directory is an error naming the d
   await writeFile(join(dir, 'cas'), 'not a directory');
   await assert.rejects(DiskBlobAccess.open({ directory: join(dir, 'cas') }), isCode('INTERNAL', join(dir, 'cas')));
 });
+
+// Blobs up to SMALL_FILE_BYTES take direct system calls, larger ones the
+// thread pool (file-steps.ts): each behaviour holds on both sides of the line.
+for (const [way, size] of [['direct system calls', SMALL_FILE_BYTES], ['the thread pool', SMALL_FILE_BYTES + 1]] as const) {
+  const sized = (seed: string): { data: Buffer; digest: Digest } => {
+    const data = Buffer.alloc(size, seed);
+    return { data, digest: SHA256.compute(data) };
+  };
+
+  test(`a ${size}-byte blob (${way}): put and get round-trip, a shortened file is DATA_LOSS and removed, a vanished one NOT_FOUND`, async (t) => {
+    const { store } = await openStore(t);
+    const { data, digest } = sized('a');
+    await store.put(digest, data);
+    assert.equal((await stat(store.pathOf(digest))).mode & 0o777, 0o444);
+    assert.deepEqual(await store.get(digest), data);
+    await chmod(store.pathOf(digest), 0o644);
+    await truncate(store.pathOf(digest), size - 1);
+    await assert.rejects(store.get(digest), isCode('DATA_LOSS', digest.key, `${size - 1} bytes`));
+    assert.ok((await store.findMissing([digest])).has(digest));
+    await store.put(digest, data);
+    await rm(store.pathOf(digest));
+    await assert.rejects(store.get(digest), isCode('NOT_FOUND', digest.key));
+    assert.deepEqual(await tempFiles(store), []);
+  });
+
+  test(`adoptFile of a ${size}-byte file (${way}) renames a file with one name, copies one with two, and leaves a mismatch in place`, async (t) => {
+    const { store, dir } = await openStore(t);
+    const single = join(dir, 'single');
+    const { data, digest } = sized('b');
+    await writeFile(single, data, { mode: 0o755 });
+    const inode = (await stat(single)).ino;
+    assert.ok((await store.adoptFile(single)).equals(digest));
+    assert.equal((await stat(store.pathOf(digest))).ino, inode);
+    await assert.rejects(lstat(single), { code: 'ENOENT' });
+
+    const linked = join(dir, 'linked');
+    const other = sized('c');
+    await writeFile(linked, other.data);
+    await link(linked, join(dir, 'other-name'));
+    assert.ok((await store.adoptFile(linked)).equals(other.digest));
+    assert.notEqual((await stat(store.pathOf(other.digest))).ino, (await stat(join(dir, 'other-name'))).ino);
+    assert.equal(store.stats.adoptCopies, 1);
+
+    const mismatch = join(dir, 'mismatch');
+    await writeFile(mismatch, sized('d').data, { mode: 0o640 });
+    await assert.rejects(store.adoptFile(mismatch, digest), isCode('INVALID_ARGUMENT', mismatch, `expected ${digest}`));
+    assert.deepEqual(await readFile(mismatch), sized('d').data);
+    assert.equal((await stat(mismatch)).mode & 0o777, 0o640);
+    assert.deepEqual(await tempFiles(store), []);
+  });
+}

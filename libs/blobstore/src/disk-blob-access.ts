@@ -1,7 +1,6 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, writeFileSync } from 'node:fs';
 import {
   chmod,
-  chown,
   copyFile,
   lstat,
   mkdir,
@@ -21,8 +20,8 @@ import type { BlobFiles, ExecutableBlobFile } from './blob-files.ts';
 import { BlobWriter } from './blob-writer.ts';
 import { DiskLayout, SHARDS } from './disk-layout.ts';
 import { ExistenceIndex } from './existence-index.ts';
+import { DIRECT_STEPS, describeType, fileSteps, SMALL_FILE_BYTES, type FileSteps } from './file-steps.ts';
 import { errnoCode, fileSystemError } from './file-system-error.ts';
-import { hashFile } from './hash-file.ts';
 import { TempDirectory } from './temp-directory.ts';
 
 /** Where and for which digest function {@link DiskBlobAccess.open} opens a store. */
@@ -143,6 +142,7 @@ export class DiskBlobAccess implements BlobAccess, BlobFiles {
 
   async get(digest: Digest): Promise<Buffer> {
     if (digest.equals(this.#empty)) return Buffer.alloc(0);
+    if (digest.sizeBytes <= SMALL_FILE_BYTES) return this.#getSmall(digest);
     const handle = await this.#openBlob(digest);
     try {
       return await handle.readFile();
@@ -185,12 +185,14 @@ export class DiskBlobAccess implements BlobAccess, BlobFiles {
     }
     if (this.#index.has(digest)) return;
     const temp = this.#temp.newPath('put');
+    const steps = fileSteps(data.length);
     try {
-      await writeFile(temp, data, { flag: 'wx', mode: 0o600 });
-      await chmod(temp, 0o444);
-      await this.#install(temp, digest);
+      if (steps === DIRECT_STEPS) writeFileSync(temp, data, { flag: 'wx', mode: 0o600 });
+      else await writeFile(temp, data, { flag: 'wx', mode: 0o600 });
+      await steps.chmod(temp, 0o444);
+      await this.#install(temp, digest, steps);
     } catch (err) {
-      await rm(temp, { force: true }).catch(() => {});
+      await steps.remove(temp).catch(() => {});
       throw fileSystemError(err, `storing blob ${digest}`);
     }
   }
@@ -224,7 +226,8 @@ export class DiskBlobAccess implements BlobAccess, BlobFiles {
   async adoptFile(path: string, expected?: Digest): Promise<Digest> {
     let source;
     try {
-      source = await lstat(path);
+      // One system call, whatever the size: it tells which steps to use.
+      source = lstatSync(path);
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') throw ActiondError.notFound(`cannot adopt ${path} into the CAS: it does not exist`);
       throw fileSystemError(err, `adopting ${path} into the CAS`);
@@ -232,6 +235,7 @@ export class DiskBlobAccess implements BlobAccess, BlobFiles {
     if (!source.isFile()) {
       throw ActiondError.invalidArgument(`cannot adopt ${path} into the CAS: it is ${describeType(source)}, not a regular file`);
     }
+    const steps = fileSteps(source.size);
     const uid = process.geteuid?.() ?? 0;
     const gid = process.getegid?.() ?? 0;
     const canOwn = uid === 0 || source.uid === uid;
@@ -241,7 +245,7 @@ export class DiskBlobAccess implements BlobAccess, BlobFiles {
     let moved = false;
     if (source.nlink === 1 && canOwn) {
       try {
-        await rename(path, temp);
+        await steps.rename(path, temp);
         moved = true;
       } catch (err) {
         if (errnoCode(err) !== 'EXDEV') throw fileSystemError(err, `moving ${path} into the CAS`);
@@ -249,26 +253,21 @@ export class DiskBlobAccess implements BlobAccess, BlobFiles {
     }
     if (!moved) {
       try {
-        await copyFile(path, temp, constants.COPYFILE_FICLONE);
+        await steps.copy(path, temp);
       } catch (err) {
-        await rm(temp, { force: true }).catch(() => {});
+        await steps.remove(temp).catch(() => {});
         throw fileSystemError(err, `copying ${path} into the CAS`);
       }
     }
-    const putBack = (): Promise<void> => (moved ? rename(temp, path) : rm(temp, { force: true }));
+    const putBack = (): Promise<void> => (moved ? steps.rename(temp, path) : steps.remove(temp));
 
     let digest: Digest;
     try {
-      const handle = await open(temp, 'r');
-      try {
-        const moving = await handle.stat();
-        if (!moving.isFile()) {
-          throw ActiondError.invalidArgument(`cannot adopt ${path} into the CAS: it was replaced by ${describeType(moving)} while being adopted`);
-        }
-        digest = await hashFile(handle, this.digestFunction);
-      } finally {
-        await handle.close().catch(() => {});
+      const hashed = await steps.hash(temp, this.digestFunction);
+      if (hashed.kind !== 'file') {
+        throw ActiondError.invalidArgument(`cannot adopt ${path} into the CAS: it was replaced by ${hashed.description} while being adopted`);
       }
+      digest = hashed.digest;
       if (expected !== undefined && !expected.equals(digest)) {
         throw ActiondError.invalidArgument(
           `file ${path} does not match its expected digest: expected ${expected}, got ${digest}; it was left in place`,
@@ -276,19 +275,19 @@ export class DiskBlobAccess implements BlobAccess, BlobFiles {
       }
       if (!this.#index.has(digest)) {
         if (moved && uid === 0 && (source.uid !== uid || source.gid !== gid)) {
-          await chown(temp, uid, gid);
+          await steps.chown(temp, uid, gid);
         }
-        await chmod(temp, 0o444);
+        await steps.chmod(temp, 0o444);
       }
     } catch (err) {
       await putBack().catch(() => {});
       throw fileSystemError(err, `adopting ${path} into the CAS`);
     }
     if (this.#index.has(digest)) {
-      await rm(temp, { force: true }).catch(() => {});
+      await steps.remove(temp).catch(() => {});
     } else {
       try {
-        await this.#install(temp, digest);
+        await this.#install(temp, digest, steps);
       } catch (err) {
         await putBack().catch(() => {});
         throw fileSystemError(err, `adopting ${path} into the CAS as blob ${digest}`);
@@ -296,15 +295,62 @@ export class DiskBlobAccess implements BlobAccess, BlobFiles {
     }
     if (!moved) {
       this.#adoptCopies++;
-      await rm(path, { force: true }).catch(() => {});
+      await steps.remove(path).catch(() => {});
     }
     return digest;
   }
 
   /** Renames a verified, read-only temp file to the blob's name and indexes it. */
-  async #install(tempPath: string, digest: Digest): Promise<void> {
-    await rename(tempPath, this.layout.entryPath(digest));
+  async #install(tempPath: string, digest: Digest, steps: FileSteps = fileSteps(digest.sizeBytes)): Promise<void> {
+    await steps.rename(tempPath, this.layout.entryPath(digest));
     this.#index.add(digest.hash, digest.sizeBytes);
+  }
+
+  /**
+   * {@link DiskBlobAccess.get} of a blob up to SMALL_FILE_BYTES, with direct
+   * system calls; the same checks as #openBlob: a missing file is NOT_FOUND
+   * (and unindexed), a wrong size DATA_LOSS (and the file is removed).
+   */
+  async #getSmall(digest: Digest): Promise<Buffer> {
+    if (!this.#index.has(digest)) throw notFound(digest);
+    let fd: number;
+    try {
+      fd = openSync(this.layout.entryPath(digest), 'r');
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') {
+        this.#index.remove(digest);
+        throw ActiondError.notFound(`blob ${digest} is not in the CAS (its file has disappeared)`);
+      }
+      throw fileSystemError(err, `opening blob ${digest}`);
+    }
+    const data = Buffer.allocUnsafe(digest.sizeBytes);
+    let size: number;
+    let inode: number;
+    try {
+      const stat = fstatSync(fd);
+      inode = stat.ino;
+      size = stat.size;
+      if (size === digest.sizeBytes) {
+        // Read what is there: a file cut short meanwhile is damaged too.
+        size = 0;
+        while (size < data.length) {
+          const n = readSync(fd, data, size, data.length - size, size);
+          if (n === 0) break;
+          size += n;
+        }
+      }
+    } catch (err) {
+      throw fileSystemError(err, `reading blob ${digest}`);
+    } finally {
+      closeSync(fd);
+    }
+    if (size !== digest.sizeBytes) {
+      await this.#removeDamaged(digest, inode);
+      throw ActiondError.dataLoss(
+        `blob ${digest} was damaged on disk (${size} bytes instead of ${digest.sizeBytes}) and has been removed; upload it again`,
+      );
+    }
+    return data;
   }
 
   /**
@@ -410,10 +456,4 @@ function checkCount(value: number, what: string, digest: Digest): number {
     throw ActiondError.invalidArgument(`${what} ${value} for blob ${digest} must be a non-negative integer`);
   }
   return value;
-}
-
-function describeType(stat: { isDirectory(): boolean; isSymbolicLink(): boolean }): string {
-  if (stat.isDirectory()) return 'a directory';
-  if (stat.isSymbolicLink()) return 'a symbolic link';
-  return 'a special file';
 }

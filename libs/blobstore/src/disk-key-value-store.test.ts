@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { SHA256 } from '@actiond/digest';
 import { ActiondError } from '@actiond/status';
 import { DiskKeyValueStore } from './disk-key-value-store.ts';
+import { SMALL_FILE_BYTES } from './file-steps.ts';
 
 async function scratch(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'disk-kv-'));
@@ -68,4 +69,15 @@ test('opening a store where a file blocks the directory is an error naming the d
   const dir = await scratch(t);
   await writeFile(join(dir, 'ac'), 'not a directory');
   await assert.rejects(DiskKeyValueStore.open({ directory: join(dir, 'ac') }), (err: unknown) => err instanceof ActiondError && err.message.includes(join(dir, 'ac')));
+});
+
+test('values on both sides of SMALL_FILE_BYTES (direct system calls below, the thread pool above) round-trip and replace each other', async (t) => {
+  const store = await DiskKeyValueStore.open({ directory: join(await scratch(t), 'ac') });
+  for (const size of [0, SMALL_FILE_BYTES, SMALL_FILE_BYTES + 1, 3 * SMALL_FILE_BYTES, 10]) {
+    const value = Buffer.alloc(size, size % 251);
+    await store.put(KEY, value);
+    assert.deepEqual(await store.get(KEY), value, `size ${size}`);
+    assert.equal((await stat(store.layout.entryPath(KEY))).mode & 0o777, 0o444);
+  }
+  assert.deepEqual(await readdir(store.layout.tempDirectory), []);
 });

@@ -1,7 +1,9 @@
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Digest, type DigestFunction, SHA256 } from '@actiond/digest';
 import { DiskLayout, SHARDS } from './disk-layout.ts';
+import { DIRECT_STEPS, fileSteps, SMALL_FILE_BYTES } from './file-steps.ts';
 import { errnoCode, fileSystemError } from './file-system-error.ts';
 import { TempDirectory } from './temp-directory.ts';
 
@@ -23,6 +25,8 @@ export interface DiskKeyValueStoreOptions {
  * so readers see the old or the new value, never a mix, and a crash leaves at worst
  * a temp file that the next open removes. No fsync, for the reasons given on
  * DiskBlobAccess: a lost entry is a cache miss, and the client re-executes.
+ * Values up to SMALL_FILE_BYTES (nearly all ActionResults) are read and
+ * written with direct system calls (file-steps.ts says why).
  */
 export class DiskKeyValueStore {
   /** Where the files are. */
@@ -48,8 +52,27 @@ export class DiskKeyValueStore {
 
   /** The value stored under `key`, or undefined. */
   async get(key: Digest): Promise<Buffer | undefined> {
+    const path = this.layout.entryPath(key);
     try {
-      return await readFile(this.layout.entryPath(key));
+      const fd = openSync(path, 'r');
+      let small: Buffer | undefined;
+      try {
+        const size = fstatSync(fd).size;
+        if (size <= SMALL_FILE_BYTES) {
+          small = Buffer.allocUnsafe(size);
+          let read = 0;
+          while (read < size) {
+            const n = readSync(fd, small, read, size - read, read);
+            if (n === 0) break;
+            read += n;
+          }
+          small = small.subarray(0, read);
+        }
+      } finally {
+        closeSync(fd);
+      }
+      // A big value is read through the thread pool, not to stall the event loop.
+      return small ?? (await readFile(path));
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return undefined;
       throw fileSystemError(err, `reading the entry for ${key}`);
@@ -59,12 +82,14 @@ export class DiskKeyValueStore {
   /** Stores `value` under `key`, atomically replacing any previous value. */
   async put(key: Digest, value: Uint8Array): Promise<void> {
     const temp = this.#temp.newPath('entry');
+    const steps = fileSteps(value.length);
     try {
-      await writeFile(temp, value, { flag: 'wx', mode: 0o600 });
-      await chmod(temp, 0o444);
-      await rename(temp, this.layout.entryPath(key));
+      if (steps === DIRECT_STEPS) writeFileSync(temp, value, { flag: 'wx', mode: 0o600 });
+      else await writeFile(temp, value, { flag: 'wx', mode: 0o600 });
+      await steps.chmod(temp, 0o444);
+      await steps.rename(temp, this.layout.entryPath(key));
     } catch (err) {
-      await rm(temp, { force: true }).catch(() => {});
+      await steps.remove(temp).catch(() => {});
       throw fileSystemError(err, `storing the entry for ${key}`);
     }
   }
