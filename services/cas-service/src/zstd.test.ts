@@ -110,6 +110,26 @@ describe('zstdDecompressChunks', () => {
     assert.ok(decoded > 0, 'decoded nothing before the truncation');
   });
 
+  it('a slow consumer of a stream that ends mid-frame still gets everything decodable before the error', async () => {
+    // The decoder runs ahead of a consumer that waits on the disk; its end-of-input
+    // error must not discard the chunks it decoded before.
+    const data = randomBytes(600_000);
+    const compressed = zstdCompressSync(data);
+    const full = await collect(zstdDecompressChunks(pieces(compressed.subarray(0, 400_000), 400_000), 'fast', 16384)).catch((e: unknown) => e);
+    assert.ok(full instanceof Error);
+    let decoded = 0;
+    await assert.rejects(
+      (async () => {
+        for await (const chunk of zstdDecompressChunks(pieces(compressed.subarray(0, 400_000), 400_000), 'upload w', 16384)) {
+          await new Promise((r) => setTimeout(r, 20));
+          decoded += chunk.length;
+        }
+      })(),
+      invalid('upload w: the zstd data is truncated'),
+    );
+    assert.ok(decoded >= 300_000, `only ${decoded} bytes decoded before the truncation was reported`);
+  });
+
   it('passes errors of the input through unchanged', async () => {
     const reason = ActiondError.cancelled('client went away');
     async function* failing(): AsyncGenerator<Buffer> {

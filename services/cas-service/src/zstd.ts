@@ -125,8 +125,9 @@ async function* decodeFrame(
           }
         }
       } catch (err) {
+        // End the decoder's input normally instead of destroying it, so it
+        // hands over everything it can decode; the error is raised after that.
         sourceError = err;
-        throw err;
       }
     })(),
     { objectMode: false, highWaterMark: chunkBytes },
@@ -135,7 +136,7 @@ async function* decodeFrame(
   // Errors reach the loop below through the decoder, which pipeline destroys.
   pipeline(source, decoder, () => {});
   try {
-    for await (const chunk of decoder) yield chunk as Buffer;
+    yield* outputThenError(decoder);
   } catch (err) {
     if (sourceError !== undefined) throw sourceError;
     if (err instanceof ActiondError) throw err;
@@ -144,8 +145,53 @@ async function* decodeFrame(
     decoder.destroy();
     source.destroy();
   }
+  if (sourceError !== undefined) throw sourceError;
   // The decoder saw the frame end before the framing did: the blocks lie.
   if (!fedWholeFrame) throw corrupt(what, new Error('a frame ends before its last block'));
+}
+
+/**
+ * The chunks of `stream`, then its error if it fails. Unlike a Readable's own
+ * async iterator, which drops buffered chunks when the stream errors, this
+ * yields every chunk the decoder produced before it failed: a truncated
+ * upload keeps all it decoded, however far the consumer lags behind.
+ */
+async function* outputThenError(stream: Readable | Transform): AsyncGenerator<Buffer> {
+  const queue: Buffer[] = [];
+  let failure: { error: unknown } | undefined;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  stream.on('data', (chunk: Buffer) => {
+    queue.push(chunk);
+    // Backpressure: stop the decoder while a few chunks wait for the consumer.
+    if (queue.length >= 4) stream.pause();
+    notify();
+  });
+  stream.once('error', (error: unknown) => {
+    failure = { error };
+    notify();
+  });
+  stream.once('end', () => {
+    ended = true;
+    notify();
+  });
+  for (;;) {
+    const chunk = queue.shift();
+    if (chunk !== undefined) {
+      if (queue.length < 4 && failure === undefined) stream.resume();
+      yield chunk;
+    } else if (failure !== undefined) {
+      throw failure.error;
+    } else if (ended) {
+      return;
+    } else {
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  }
 }
 
 function tooLarge(what: string, expectedSize: number): ActiondError {
