@@ -37,14 +37,15 @@ export const SUPPORTED_COMPRESSORS: readonly Compressor_Value[] = Object.freeze(
 export const SUPPORTED_BATCH_UPDATE_COMPRESSORS: readonly Compressor_Value[] = Object.freeze([Compressor_Value.ZSTD]);
 
 /**
- * Bytes per ByteStream ReadResponse (and per file read behind it). 1 MiB, the
- * largest chunk Bazel itself uses: grpc-js and protobuf cost per message as
- * much as per byte, and `pnpm bench:cache` measured ByteStream Read at about
- * 4.3 server CPU-seconds per GB with 1 MiB against 5.9 with 256 KiB. Still
- * well under gRPC's default 4 MiB message limit, and sends wait for 'drain',
- * so a slow client holds a few MiB per stream.
+ * Bytes per ByteStream ReadResponse (and per file read behind it). 256 KiB:
+ * `pnpm bench:cache` measured 1 MiB at about 4.3 server CPU-seconds per GB
+ * against 5.9 for 256 KiB, but with no wall-clock gain beyond the noise, and
+ * with 1 MiB messages the messages queued for a paused client (grpc-js and
+ * HTTP/2 buffer a fixed number of messages and window bytes) reached half the
+ * size of a 64 MiB blob (byte-stream-large-blob.test.ts). Memory per slow
+ * client matters more here than a quarter of the CPU of a read.
  */
-export const READ_CHUNK_BYTES = 1024 * 1024;
+export const READ_CHUNK_BYTES = 256 * 1024;
 
 /**
  * Bytes of decompressed data per write into the upload session of a
