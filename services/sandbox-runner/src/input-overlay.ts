@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, lchownSync, lstatSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { MOUNT_PROGRAM, UMOUNT_PROGRAM } from './mount-programs.ts';
 
 const run = promisify(execFile);
 
@@ -56,7 +57,7 @@ export async function mountInputOverlay(
   }
   await Promise.all([dirs.upper, dirs.work, dirs.merged].map((dir) => mkdir(dir)));
   const base = `lowerdir=${dirs.lower},upperdir=${dirs.upper},workdir=${dirs.work}`;
-  const mountProgram = options.mountProgram ?? 'mount';
+  const mountProgram = options.mountProgram ?? MOUNT_PROGRAM;
   try {
     await run(mountProgram, ['-t', 'overlay', 'overlay', '-o', `${base},metacopy=on,nosuid,nodev`, dirs.merged]);
   } catch {
@@ -68,7 +69,7 @@ export async function mountInputOverlay(
   const overlay: InputOverlay = {
     merged: dirs.merged,
     async unmount() {
-      await run(options.umountProgram ?? 'umount', [dirs.merged]).catch((err: unknown) => {
+      await run(options.umountProgram ?? UMOUNT_PROGRAM, [dirs.merged]).catch((err: unknown) => {
         throw new Error(`cannot unmount the input overlay at ${dirs.merged}: ${describe(err)}`, { cause: err });
       });
     },

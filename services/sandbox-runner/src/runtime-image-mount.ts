@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { MOUNT_PROGRAM, UMOUNT_PROGRAM } from './mount-programs.ts';
 
 const run = promisify(execFile);
 
@@ -42,7 +43,7 @@ export class RuntimeImageMount {
     await mkdir(directory, { recursive: true });
     if (await isMountPoint(directory)) return new RuntimeImageMount(directory, true);
     try {
-      await run('mount', ['-t', 'squashfs', '-o', 'loop,ro,nodev,nosuid', image, directory]);
+      await run(MOUNT_PROGRAM, ['-t', 'squashfs', '-o', 'loop,ro,nodev,nosuid', image, directory]);
     } catch (error) {
       const stderr = (error as { stderr?: string }).stderr?.trim();
       throw new Error(`cannot mount the runtime image ${image} on ${directory}: ${stderr || (error as Error).message}`);
@@ -53,7 +54,7 @@ export class RuntimeImageMount {
   /** Unmounts the image (lazily, so an action still finishing cannot block shutdown). */
   async unmount(): Promise<void> {
     if (!this.#owned) return;
-    await run('umount', ['-l', this.directory]).catch(() => undefined);
+    await run(UMOUNT_PROGRAM, ['-l', this.directory]).catch(() => undefined);
   }
 }
 

@@ -24,6 +24,7 @@ import { digestProto } from './output-tree-builder.ts';
 import { parsePlatformProperties } from './platform-properties.ts';
 import type { ActionPlatform, PlatformPolicy } from './platform-properties.ts';
 import type { RunOutcome, Runner } from './runner.ts';
+import { UMOUNT_PROGRAM } from './mount-programs.ts';
 
 /** What {@link SandboxActionExecutor} is made of; `cmd/*` assembles it. */
 export interface SandboxActionExecutorOptions {
@@ -118,7 +119,7 @@ export class SandboxActionExecutor implements ActionExecutor {
     const dir = this.#options.execDirectory;
     await mkdir(dir, { recursive: true, mode: 0o700 });
     for (const mountPoint of await mountPointsUnder(dir)) {
-      await run(this.#options.overlay?.umountProgram ?? 'umount', ['-l', mountPoint]);
+      await run(this.#options.overlay?.umountProgram ?? UMOUNT_PROGRAM, ['-l', mountPoint]);
     }
     for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
     await this.#options.cgroups.removeStale();
