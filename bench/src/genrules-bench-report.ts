@@ -1,0 +1,69 @@
+import type { MachineDescription } from './machine-description.ts';
+import { median } from './statistics.ts';
+
+/** The issue's target: actiond's wall time over linux-sandbox's, medians. */
+export const BAZEL_RATIO_TARGET = 1.0;
+
+/** One kind of build, round by round. */
+export interface BuildSeries {
+  /** Wall time of each timed `bazel build`, ms, from starting the client to its exit. */
+  readonly wallMs: readonly number[];
+  /** CPU seconds per build of the Bazel server (with the sandboxes it reaped) and, for actiond, of the actiond server, its launcher and sandboxes. */
+  readonly cpuSeconds: readonly number[];
+  /** The last build's summary line ("INFO: 201 processes: 1 internal, 200 remote."). */
+  readonly summary: string;
+}
+
+/** Everything one `pnpm bench:bazel` measured. */
+export interface BazelBenchReport {
+  readonly date: string;
+  readonly machine: MachineDescription;
+  readonly bazelVersion: string;
+  readonly parameters: { readonly rounds: number; readonly genrules: number; readonly jobs: number | undefined };
+  readonly actiond: BuildSeries;
+  readonly sandbox: BuildSeries;
+  readonly totalSeconds: number;
+}
+
+/** Where RESULTS.md keeps this benchmark's block. */
+export const BAZEL_BLOCK_MARKERS = {
+  begin: '<!-- genrules-bench:results begin: written by `pnpm bench:bazel`; text outside these markers is kept -->',
+  end: '<!-- genrules-bench:results end -->',
+} as const;
+
+/** The ratio of median wall times, actiond over linux-sandbox. */
+export function wallRatio(report: BazelBenchReport): number {
+  return median(report.actiond.wallMs) / median(report.sandbox.wallMs);
+}
+
+/** The report in Markdown: the target, each build's wall time and CPU, the ratios. */
+export function formatBazelReport(report: BazelBenchReport): string {
+  const { machine, parameters: p } = report;
+  const ratio = wallRatio(report);
+  const perRound = report.actiond.wallMs.map((ms, i) => ms / report.sandbox.wallMs[i]!);
+  const lines: string[] = [];
+  lines.push(`## Bazel benchmark: ${p.genrules} genrules, ${report.date}`);
+  lines.push('');
+  lines.push(
+    `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM, Node ${machine.nodeVersion}, ${machine.filesystem}; load average at start ${machine.loadAverageAtStart} (shared machine).`,
+  );
+  lines.push(
+    `- ${report.bazelVersion}, one warm Bazel server; ${p.genrules} independent genrules (\`echo N > $@\`); ${p.rounds} timed builds of each kind, alternating (the order flips every round), each after \`bazel clean\` and after one untimed warm-up build of each kind; --jobs ${p.jobs ?? "Bazel's default (the number of cores)"}. Total run time ${report.totalSeconds.toFixed(0)} s.`,
+  );
+  lines.push('- (a) actiond: `--remote_executor`, `--spawn_strategy=remote`, `--noremote_accept_cached`, `--remote_default_exec_properties=libc=glibc2.36`, one linux-actiond server for the whole run. (b) `--spawn_strategy=linux-sandbox`. Both with `--incompatible_strict_action_env`.');
+  lines.push('');
+  lines.push('| Target | Measured | Goal | Met |');
+  lines.push('|---|---|---|---|');
+  const met = ratio <= BAZEL_RATIO_TARGET;
+  lines.push(`| wall time through actiond ÷ wall time with linux-sandbox, medians | ${ratio.toFixed(2)} | ≤ ${BAZEL_RATIO_TARGET.toFixed(1)} | ${met ? 'yes' : `**no**, ${((ratio - BAZEL_RATIO_TARGET) * 100).toFixed(0)}% slower`} |`);
+  lines.push('');
+  lines.push('| Build | Median wall | Runs | CPU per build (median) | Last summary |');
+  lines.push('|---|---|---|---|---|');
+  const row = (name: string, series: BuildSeries, cpu: string): string =>
+    `| ${name} | ${(median(series.wallMs) / 1000).toFixed(2)} s | ${series.wallMs.map((ms) => (ms / 1000).toFixed(2)).join(', ')} | ${median(series.cpuSeconds).toFixed(2)} s ${cpu} | ${series.summary.replace(/^INFO: /, '')} |`;
+  lines.push(row('(a) through actiond', report.actiond, '(Bazel server, actiond server, launcher and sandboxes)'));
+  lines.push(row('(b) linux-sandbox', report.sandbox, '(Bazel server and its sandboxes)'));
+  lines.push('');
+  lines.push(`Per-round ratios: ${perRound.map((r) => r.toFixed(2)).join(', ')}. Per action: ${(median(report.actiond.wallMs) / p.genrules).toFixed(1)} ms through actiond, ${(median(report.sandbox.wallMs) / p.genrules).toFixed(1)} ms with linux-sandbox (wall time of the build over the number of genrules).`);
+  return lines.join('\n');
+}
