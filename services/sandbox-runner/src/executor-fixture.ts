@@ -44,6 +44,12 @@ export interface ExecutorHarness {
   readonly cgroups: CgroupManager;
   /** Runs a command over an input tree; `timeoutMs` 30 s unless given. */
   run(spec: ActionSpec): Promise<ExecutedAction>;
+  /**
+   * What is left in the exec directory once the background removals are
+   * done, besides what every action shares (the sandbox root, the log
+   * files): the directories of actions that were not cleaned up.
+   */
+  leftovers(): Promise<string[]>;
   /** The bytes of a blob the response names. */
   blob(digest: { hash: string; sizeBytes: number } | undefined): Promise<Buffer>;
   dispose(): Promise<void>;
@@ -143,6 +149,10 @@ export async function makeExecutor(
       const started = performance.now();
       const response = await executor.execute(task);
       return { response, timings, inputRoot, elapsedMs: performance.now() - started };
+    },
+    async leftovers() {
+      await executor.drain();
+      return (await readdir(execDirectory)).filter((entry) => entry !== '.sandbox-root' && entry !== '.logs');
     },
     blob: (digest) => store.blobs.get(digestOf(digest)),
     async dispose() {

@@ -2,7 +2,6 @@
 // Hostile actions have their own file (sandbox-hostile-actions.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
 import { status } from '@grpc/grpc-js';
 import { SHA256 } from '@actiond/digest';
 import { PreconditionFailureDetail, unpackDetails } from '@actiond/status';
@@ -43,8 +42,7 @@ test('an action reads its inputs, writes its outputs, and they come back through
     // The CAS made the script's executable variant by copying it, once.
     assert.deepEqual([timings.filesCopied, timings.bytesCopied], [1, script.length]);
     assert.ok(timings.runMs > 0);
-    await h.executor.drain();
-    assert.deepEqual(await readdir(h.execDirectory), [], 'the action directory is removed');
+    assert.deepEqual(await h.leftovers(), [], 'the action directory is removed');
   }));
 
 test('the working directory is relative to the input root and outputs are relative to it', options, () =>
@@ -58,14 +56,26 @@ test('the working directory is relative to the input root and outputs are relati
     assert.equal((await h.blob(response.result!.outputFiles[0]!.digest)).toString(), 'in b');
   }));
 
+test('stdout and stderr files are reused between actions, yet each result holds only its own output (empty: the empty digest)', options, () =>
+  withExecutor(async (h) => {
+    const first = await h.run({ command: bash('echo one; echo err-one >&2') });
+    const quiet = await h.run({ command: bash('true') });
+    const third = await h.run({ command: bash('echo three') });
+    assert.equal((await h.blob(first.response.result!.stdoutDigest)).toString(), 'one\n');
+    assert.equal((await h.blob(first.response.result!.stderrDigest)).toString(), 'err-one\n');
+    assert.deepEqual(quiet.response.result!.stdoutDigest, { hash: SHA256.emptyDigest.hash, sizeBytes: 0 });
+    assert.deepEqual(quiet.response.result!.stderrDigest, { hash: SHA256.emptyDigest.hash, sizeBytes: 0 });
+    assert.equal((await h.blob(third.response.result!.stdoutDigest)).toString(), 'three\n');
+    assert.deepEqual(third.response.result!.stderrDigest, { hash: SHA256.emptyDigest.hash, sizeBytes: 0 });
+  }));
+
 test('a non-zero exit is a result with status OK; the action directory is removed', options, () =>
   withExecutor(async (h) => {
     const { response } = await h.run({ command: bash('echo failing >&2; exit 7') });
     assert.equal(response.status?.code, status.OK);
     assert.equal(response.result?.exitCode, 7);
     assert.equal((await h.blob(response.result!.stderrDigest)).toString(), 'failing\n');
-    await h.executor.drain();
-    assert.deepEqual(await readdir(h.execDirectory), []);
+    assert.deepEqual(await h.leftovers(), []);
   }));
 
 test('a program that does not exist is FAILED_PRECONDITION with the sandbox\'s message', options, () =>
@@ -85,8 +95,7 @@ test('missing inputs are FAILED_PRECONDITION with a MISSING violation, and nothi
     const violations = unpackDetails(response.status!.details, PreconditionFailureDetail).flatMap((d) => d.violations);
     assert.deepEqual(violations.map((v) => `${v.type} ${v.subject}`), [`MISSING blobs/${absent.hash}/${absent.sizeBytes}`]);
     assert.equal(response.result, undefined);
-    await h.executor.drain();
-    assert.deepEqual(await readdir(h.execDirectory), []);
+    assert.deepEqual(await h.leftovers(), []);
   }));
 
 test('Command.platform is read when the Action has none (Bazel 4), and an unknown property fails listing the accepted ones', options, () =>

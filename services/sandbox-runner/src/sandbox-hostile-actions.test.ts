@@ -95,8 +95,7 @@ test('mutates_inputs=1 gives a private copy-on-write view: the action rewrites a
     const info = await lstat(blob);
     assert.deepEqual([info.mode & 0o7777, info.uid], [0o444, 0], 'the view was chown-ed, the blob was not');
     assert.equal(await readFile(h.store.blobs.pathOf(SHA256.compute(Buffer.from('delete me'))), 'utf8'), 'delete me');
-    await h.executor.drain();
-    assert.deepEqual(readdirSync(h.execDirectory), [], 'the overlay is unmounted and the directory removed');
+    assert.deepEqual(await h.leftovers(), [], 'the overlay is unmounted and the directory removed');
   }));
 
 test('a fork bomb stops at the process limit and the result says so', options, () =>
