@@ -12,6 +12,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DirectoryRuntimeProvider, ForkServerSandboxHelperLauncher, sandboxHelperPath, type Runtime } from '@actiond/sandbox-runner';
 import { BareSandbox } from './src/bare-sandbox.ts';
@@ -39,6 +40,8 @@ const STATIC_BINARY = '/bin/busybox';
 /** The server's default action ids (--sandbox-uid, --sandbox-gid). */
 const ACTION_ID = 65534;
 const PATH = [{ name: 'PATH', value: '/bin:/usr/bin' }];
+/** Pause before each of the spaced-out wide Executes: longer than the server takes to remove the last one's 10,000 inputs. */
+const WIDE_GAP_MS = 2_000;
 /** Untimed runs of everything before the first round: page cache, JIT, the CAS's executable variants. */
 const WARM_UP_RUNS = 5;
 
@@ -213,9 +216,16 @@ async function run(options: ExecuteBenchOptions, work: string, onServer: (server
     await direct.once(); // warm-up: the Directory cache and the blob paths
     const directRuns = [];
     for (let i = 0; i < options.wideRuns; i++) directRuns.push(await direct.once());
-    progress(`executing over ${options.wideFiles} input files, ${options.wideRuns} runs`);
+    progress(`executing over ${options.wideFiles} input files, ${options.wideRuns} runs back to back, then ${options.wideRuns} runs ${WIDE_GAP_MS} ms apart`);
     await executeRuns(client, wide, 1);
     const wideRuns = await explainRuns(client, await executeRuns(client, wide, options.wideRuns));
+    // The server removes each action's tree after answering; apart, no run meets the last one's removal.
+    const wideApartRuns = [];
+    for (let i = 0; i < options.wideRuns; i++) {
+      await sleep(WIDE_GAP_MS);
+      wideApartRuns.push(...(await executeRuns(client, wide, 1)));
+    }
+    const wideApart = await explainRuns(client, wideApartRuns);
 
     const executeSeries = [];
     for (const series of executes) executeSeries.push(await series.build(client));
@@ -242,7 +252,7 @@ async function run(options: ExecuteBenchOptions, work: string, onServer: (server
         { execute: dynamic.name, baseline: cTrue.name },
         { execute: staticAction.name, baseline: bareStaticForkServer.name },
       ],
-      wide: { files: wideTree.files, bytes: wideTree.bytes, direct: directRuns, executes: wideRuns },
+      wide: { files: wideTree.files, bytes: wideTree.bytes, direct: directRuns, executes: wideRuns, executesApart: wideApart, gapMs: WIDE_GAP_MS },
       ...(profile ? { profile } : {}),
       totalSeconds: (Date.now() - startedAt) / 1000,
     };

@@ -71,7 +71,7 @@ function cpuOf(pids: readonly number[]): number {
 /** The builds of one kind, accumulated round by round. */
 class BuildKind {
   readonly wallMs: number[] = [];
-  readonly cpuSeconds: number[] = [];
+  readonly cpuSeconds: Record<string, number>[] = [];
   summary = '';
   readonly #name: string;
   readonly #args: readonly string[];
@@ -88,12 +88,12 @@ class BuildKind {
    * expected way (200 "remote" or 200 "linux-sandbox" in the summary) and,
    * when timed, records its wall time and the CPU of `cpuPids` meanwhile.
    */
-  async build(bazel: BazelOptions, genrules: number, cpuPids: () => number[], timed: boolean): Promise<void> {
+  async build(bazel: BazelOptions, genrules: number, cpuPids: () => Record<string, number[]>, timed: boolean): Promise<void> {
     await runBazelOk(bazel, ['clean'], BAZEL_TIMEOUT_MS);
-    const pids = cpuPids();
-    const cpu = cpuOf(pids);
+    const groups = Object.entries(cpuPids());
+    const before = groups.map(([, pids]) => cpuOf(pids));
     const run = await runBazelOk(bazel, ['build', ...this.#args, '//:all'], BAZEL_TIMEOUT_MS);
-    const used = cpuOf(pids) - cpu;
+    const used = Object.fromEntries(groups.map(([name, pids], i) => [name, cpuOf(pids) - before[i]!]));
     const kinds = parseProcessSummary(run.output);
     if (kinds.get(this.#expectedRunner) !== genrules) {
       throw new Error(`the ${this.#name} build ran ${JSON.stringify(Object.fromEntries(kinds))}, not ${genrules} ${this.#expectedRunner}`);
@@ -125,13 +125,13 @@ async function run(options: BazelBenchOptions, work: string, onServer: (server: 
     const actiond = new BuildKind('(a) actiond', ['--config=actiond', `--remote_executor=grpc://${server.address}`, ...jobs], 'remote');
     const sandbox = new BuildKind('(b) linux-sandbox', ['--config=sandbox', ...jobs], 'linux-sandbox');
     let bazelPid = 0;
-    const bazelCpu = (): number[] => [bazelPid];
-    const actiondCpu = (): number[] => [bazelPid, server.pid, ...launcherPids(server.pid)];
+    const bazelCpu = (): Record<string, number[]> => ({ 'Bazel server': [bazelPid] });
+    const actiondCpu = (): Record<string, number[]> => ({ 'Bazel server': [bazelPid], 'actiond (Node)': [server.pid], 'launcher and sandboxes': launcherPids(server.pid) });
 
     progress(`warming up: one untimed build of each kind (${bazelVersion})`);
-    await sandbox.build(bazel, options.genrules, () => [], false);
+    await sandbox.build(bazel, options.genrules, () => ({}), false);
     bazelPid = Number((await runBazelOk(bazel, ['info', 'server_pid'], 60_000)).output.trim().split('\n').at(-1));
-    await actiond.build(bazel, options.genrules, () => [], false);
+    await actiond.build(bazel, options.genrules, () => ({}), false);
 
     for (let round = 0; round < options.rounds; round++) {
       progress(`round ${round + 1} of ${options.rounds}`);

@@ -8,8 +8,12 @@ export const BAZEL_RATIO_TARGET = 1.0;
 export interface BuildSeries {
   /** Wall time of each timed `bazel build`, ms, from starting the client to its exit. */
   readonly wallMs: readonly number[];
-  /** CPU seconds per build of the Bazel server (with the sandboxes it reaped) and, for actiond, of the actiond server, its launcher and sandboxes. */
-  readonly cpuSeconds: readonly number[];
+  /**
+   * CPU seconds per build, by process: the Bazel server (with the sandboxes
+   * it reaped) and, for actiond, the actiond server (Node) and its launcher
+   * with the sandboxes it reaped.
+   */
+  readonly cpuSeconds: readonly Readonly<Record<string, number>>[];
   /** The last build's summary line ("INFO: 201 processes: 1 internal, 200 remote."). */
   readonly summary: string;
 }
@@ -57,13 +61,22 @@ export function formatBazelReport(report: BazelBenchReport): string {
   const met = ratio <= BAZEL_RATIO_TARGET;
   lines.push(`| wall time through actiond ÷ wall time with linux-sandbox, medians | ${ratio.toFixed(2)} | ≤ ${BAZEL_RATIO_TARGET.toFixed(1)} | ${met ? 'yes' : `**no**, ${((ratio - BAZEL_RATIO_TARGET) * 100).toFixed(0)}% slower`} |`);
   lines.push('');
-  lines.push('| Build | Median wall | Runs | CPU per build (median) | Last summary |');
+  lines.push('| Build | Median wall | Runs | CPU per build, medians | Last summary |');
   lines.push('|---|---|---|---|---|');
-  const row = (name: string, series: BuildSeries, cpu: string): string =>
-    `| ${name} | ${(median(series.wallMs) / 1000).toFixed(2)} s | ${series.wallMs.map((ms) => (ms / 1000).toFixed(2)).join(', ')} | ${median(series.cpuSeconds).toFixed(2)} s ${cpu} | ${series.summary.replace(/^INFO: /, '')} |`;
-  lines.push(row('(a) through actiond', report.actiond, '(Bazel server, actiond server, launcher and sandboxes)'));
-  lines.push(row('(b) linux-sandbox', report.sandbox, '(Bazel server and its sandboxes)'));
+  const row = (name: string, series: BuildSeries): string =>
+    `| ${name} | ${(median(series.wallMs) / 1000).toFixed(2)} s | ${series.wallMs.map((ms) => (ms / 1000).toFixed(2)).join(', ')} | ${cpuBreakdown(series)} | ${series.summary.replace(/^INFO: /, '')} |`;
+  lines.push(row('(a) through actiond', report.actiond));
+  lines.push(row('(b) linux-sandbox', report.sandbox));
   lines.push('');
   lines.push(`Per-round ratios: ${perRound.map((r) => r.toFixed(2)).join(', ')}. Per action: ${(median(report.actiond.wallMs) / p.genrules).toFixed(1)} ms through actiond, ${(median(report.sandbox.wallMs) / p.genrules).toFixed(1)} ms with linux-sandbox (wall time of the build over the number of genrules).`);
   return lines.join('\n');
+}
+
+/** "total 8.4 s: Bazel server 4.1 s, actiond (Node) 2.2 s, ..." from the per-build CPU records. */
+function cpuBreakdown(series: BuildSeries): string {
+  if (series.cpuSeconds.length === 0) return '–';
+  const names = Object.keys(series.cpuSeconds[0]!);
+  const total = median(series.cpuSeconds.map((record) => Object.values(record).reduce((a, b) => a + b, 0)));
+  const parts = names.map((name) => `${name} ${median(series.cpuSeconds.map((record) => record[name] ?? 0)).toFixed(2)} s`);
+  return `total ${total.toFixed(2)} s${parts.length > 1 ? `: ${parts.join(', ')}` : ` (${parts.join('')})`}`;
 }
