@@ -59,8 +59,13 @@ export interface SandboxActionExecutorOptions {
 
 const run = promisify(execFile);
 
-/** The per-action directory's layout (`<execDirectory>/<id>/`). */
-const EXECROOT = 'execroot';
+/**
+ * Per action, in the exec directory: `<id>` is the execroot itself (made by
+ * the materializer: one directory, not an action directory around it), and
+ * only with `mutates_inputs=1` also `<id>.overlay/` holding the overlay's
+ * upper, work and merged directories.
+ */
+const OVERLAY_SUFFIX = '.overlay';
 /**
  * In the exec directory, shared by every action: the sandbox helper's
  * --root (an empty mount point for the tmpfs it makes `/` of, inside the
@@ -168,6 +173,7 @@ class ActionRun {
   #cgroup: ActionCgroup | undefined;
   #overlay: InputOverlay | undefined;
   #dirCreated = false;
+  #overlayDirCreated = false;
 
   constructor(task: ExecuteTask, options: SandboxActionExecutorOptions, worker: string, remover: BackgroundDirectoryRemover, logs: LogFilePool) {
     this.#task = task;
@@ -198,11 +204,9 @@ class ActionRun {
       if (action.inputRootDigest === undefined) throw invalidArgument('the action has no input_root_digest');
       const inputRoot = parseDigest(action.inputRootDigest, this.#options.blobs.digestFunction, 'input_root_digest');
 
-      // Direct system calls on the per-action path: a thread-pool round trip
-      // costs more than the mkdir itself (bench/RESULTS.md).
-      mkdirSync(this.#dir, { mode: 0o700 });
+      // The materializer makes it; from here on cleanup removes whatever it made.
       this.#dirCreated = true;
-      const execroot = join(this.#dir, EXECROOT);
+      const execroot = this.#dir;
       metadata.inputFetchStartTimestamp = now();
       let started = performance.now();
       const stats = await materializer.materialize(inputRoot, execroot);
@@ -300,12 +304,15 @@ class ActionRun {
   }
 
   async #mountOverlay(execroot: string): Promise<string> {
+    const dir = `${this.#dir}${OVERLAY_SUFFIX}`;
+    mkdirSync(dir, { mode: 0o700 });
+    this.#overlayDirCreated = true;
     this.#overlay = await mountInputOverlay(
       {
         lower: execroot,
-        upper: join(this.#dir, OVERLAY.upper),
-        work: join(this.#dir, OVERLAY.work),
-        merged: join(this.#dir, OVERLAY.merged),
+        upper: join(dir, OVERLAY.upper),
+        work: join(dir, OVERLAY.work),
+        merged: join(dir, OVERLAY.merged),
       },
       { uid: this.#options.actionUid, gid: this.#options.actionGid },
       this.#options.overlay,
@@ -367,6 +374,7 @@ class ActionRun {
     const failed = this.#failure !== undefined || (result?.exitCode ?? 0) !== 0;
     if (failed && this.#options.keepFailedActionDirectories === true) return;
     this.#remover.remove(this.#dir);
+    if (this.#overlayDirCreated) this.#remover.remove(`${this.#dir}${OVERLAY_SUFFIX}`);
   }
 }
 
