@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBazelBenchOptions, USAGE, type BazelBenchOptions } from './src/genrules-bench-options.ts';
-import { BAZEL_BLOCK_MARKERS, formatBazelReport, type BazelBenchReport, type BuildSeries } from './src/genrules-bench-report.ts';
+import { GENRULES_BLOCK_MARKERS, formatGenrulesReport, type GenrulesBenchReport, type BuildSeries } from './src/genrules-bench-report.ts';
 import { runBazelOk, type BazelOptions } from './src/run-bazel.ts';
 import { replaceBlock } from './src/cache-bench-report.ts';
 import { parseProcessSummary, writeGenruleWorkspace } from './src/genrule-workspace.ts';
@@ -110,7 +110,7 @@ class BuildKind {
   }
 }
 
-async function run(options: BazelBenchOptions, work: string, onServer: (server: ServerProcess) => void, bazel: BazelOptions): Promise<BazelBenchReport> {
+async function run(options: BazelBenchOptions, work: string, onServer: (server: ServerProcess) => void, bazel: BazelOptions): Promise<GenrulesBenchReport> {
   const startedAt = Date.now();
   const date = new Date(startedAt).toISOString().replace(/\.\d+Z$/, 'Z');
   const machine = describeMachine(work);
@@ -208,7 +208,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   try {
     const report = await run(options, work, (server) => servers.push(server), bazel);
-    const text = formatBazelReport(report);
+    const text = formatGenrulesReport(report);
     process.stdout.write(`\n${text}\n`);
     if (options.writeResults) {
       let existing = '';
@@ -217,7 +217,7 @@ async function main(argv: readonly string[]): Promise<number> {
       } catch {
         // first run: RESULTS.md is created
       }
-      writeFileSync(RESULTS, replaceBlock(existing, BAZEL_BLOCK_MARKERS, text));
+      writeFileSync(RESULTS, replaceBlock(existing, GENRULES_BLOCK_MARKERS, text));
       progress(`updated ${RESULTS}`);
     }
     return 0;
