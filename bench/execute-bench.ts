@@ -28,10 +28,13 @@ import { DirectMaterializer } from './src/materialization-benchmark.ts';
 import type { Interval } from './src/measurement.ts';
 import { processTreeCpuSeconds } from './src/process-cpu.ts';
 import { ServerProcess } from './src/server-process.ts';
+import { parseServeScript } from './src/serve-script.ts';
 import { compileSpawnLoop, nodeSpawnOnce, runSpawnLoop } from './src/spawn-baselines.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SERVER_MAIN = join(REPO, 'cmd/linux_actiond/src/main.ts');
+/** How `pnpm serve` starts the server: the benchmark starts it the same way. */
+const SERVE = parseServeScript(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).scripts.serve);
+const SERVER_MAIN = join(REPO, SERVE.script);
 const RESULTS = join(REPO, 'bench/RESULTS.md');
 /** The runtime the trivial dynamic action asks for, as Bazel's `--remote_default_exec_properties=libc=...` would. */
 const RUNTIME = 'glibc2.36';
@@ -132,10 +135,11 @@ async function run(options: ExecuteBenchOptions, work: string, onServer: (server
   const spawnLoop = await compileSpawnLoop(work);
   const busybox = readFileSync(STATIC_BINARY);
 
-  progress(`starting ${SERVER_MAIN} on ${root}${options.profile ? ' under --cpu-prof' : ''}`);
+  progress(`starting ${[...SERVE.nodeFlags, SERVER_MAIN, ...SERVE.args].join(' ')} on ${root}${options.profile ? ' under --cpu-prof' : ''}`);
   const server = await ServerProcess.start({
     script: SERVER_MAIN,
-    args: ['serve', '--listen=127.0.0.1:0', `--root=${root}`],
+    nodeFlags: SERVE.nodeFlags,
+    args: [...SERVE.args, '--listen=127.0.0.1:0', `--root=${root}`],
     ...(profileDirectory ? { cpuProfileDirectory: profileDirectory } : {}),
   });
   onServer(server);

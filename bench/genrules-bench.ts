@@ -20,9 +20,12 @@ import { parseProcessSummary, writeGenruleWorkspace } from './src/genrule-worksp
 import { describeMachine } from './src/machine-description.ts';
 import { processTreeCpuSeconds } from './src/process-cpu.ts';
 import { ServerProcess } from './src/server-process.ts';
+import { parseServeScript } from './src/serve-script.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SERVER_MAIN = join(REPO, 'cmd/linux_actiond/src/main.ts');
+/** How `pnpm serve` starts the server: the benchmark starts it the same way. */
+const SERVE = parseServeScript(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).scripts.serve);
+const SERVER_MAIN = join(REPO, SERVE.script);
 const RESULTS = join(REPO, 'bench/RESULTS.md');
 /** Longest a single Bazel command may take. */
 const BAZEL_TIMEOUT_MS = 5 * 60_000;
@@ -117,8 +120,12 @@ async function run(options: BazelBenchOptions, work: string, onServer: (server: 
   writeGenruleWorkspace(bazel.workspace, options.genrules);
   const bazelVersion = describeBazel();
 
-  progress(`starting ${SERVER_MAIN} on ${join(work, 'root')}`);
-  const server = await ServerProcess.start({ script: SERVER_MAIN, args: ['serve', '--listen=127.0.0.1:0', `--root=${join(work, 'root')}`] });
+  progress(`starting ${[...SERVE.nodeFlags, SERVER_MAIN, ...SERVE.args].join(' ')} on ${join(work, 'root')}`);
+  const server = await ServerProcess.start({
+    script: SERVER_MAIN,
+    nodeFlags: SERVE.nodeFlags,
+    args: [...SERVE.args, '--listen=127.0.0.1:0', `--root=${join(work, 'root')}`],
+  });
   onServer(server);
   try {
     const jobs = options.jobs === undefined ? [] : [`--jobs=${options.jobs}`];
