@@ -9,7 +9,7 @@
  * stop the server, report. Bounded by --max-minutes; removes its temp
  * directory however it ends.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,6 +28,7 @@ import { DirectMaterializer } from './src/materialization-benchmark.ts';
 import type { Interval } from './src/measurement.ts';
 import { processTreeCpuSeconds } from './src/process-cpu.ts';
 import { ServerProcess } from './src/server-process.ts';
+import { removeWorkDirectory } from './src/work-directory.ts';
 import { parseServeScript } from './src/serve-script.ts';
 import { compileSpawnLoop, nodeSpawnOnce, runSpawnLoop } from './src/spawn-baselines.ts';
 
@@ -292,12 +293,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const servers: ServerProcess[] = [];
   const cleanUp = (): void => {
     for (const server of servers) server.killNow();
-    // A killed server may leave its runtime image mounted under the root; never recurse into it.
-    try {
-      rmSync(work, { recursive: true, force: true });
-    } catch (err) {
-      process.stderr.write(`bench:execute: could not remove ${work}: ${(err as Error).message}\n`);
-    }
+    removeWorkDirectory(work, 'bench:execute');
   };
   process.once('exit', cleanUp);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

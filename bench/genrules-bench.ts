@@ -8,7 +8,7 @@
  * removes its temp directory (Bazel's output root included) however it ends.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ import { parseProcessSummary, writeGenruleWorkspace } from './src/genrule-worksp
 import { describeMachine } from './src/machine-description.ts';
 import { processTreeCpuSeconds } from './src/process-cpu.ts';
 import { ServerProcess } from './src/server-process.ts';
+import { removeWorkDirectory } from './src/work-directory.ts';
 import { parseServeScript } from './src/serve-script.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -192,11 +193,7 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const server of servers) server.killNow();
     // The Bazel server would otherwise idle on for --max_idle_secs.
     spawnSync('bazel', ['--nohome_rc', `--output_user_root=${bazel.outputUserRoot}`, 'shutdown'], { cwd: bazel.workspace, stdio: 'ignore', timeout: 60_000 });
-    try {
-      rmSync(work, { recursive: true, force: true });
-    } catch (err) {
-      process.stderr.write(`bench:bazel: could not remove ${work}: ${(err as Error).message}\n`);
-    }
+    removeWorkDirectory(work, 'bench:bazel');
   };
   process.once('exit', cleanUp);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
