@@ -108,7 +108,8 @@ async function runningExecroot(root: string): Promise<string> {
   for (;;) {
     const ids = await readdir(join(root, 'exec')).catch(() => []);
     for (const id of ids) {
-      const execroot = join(root, 'exec', id, 'execroot');
+      // <exec>/<id> is the action's execroot (sandbox-runner's layout).
+      const execroot = join(root, 'exec', id);
       if (existsSync(join(execroot, 'started'))) return execroot;
     }
     await sleep(20);
