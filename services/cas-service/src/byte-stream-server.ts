@@ -1,9 +1,19 @@
 import type { UploadSessions } from '@actiond/blobstore';
 import { bytestream } from '@actiond/proto';
-import { clientStreaming, serverStreaming, unary, type ServiceHandlers, type UnaryHandler } from '@actiond/rpc';
+import {
+  clientStreaming,
+  clientStreamingRoute,
+  serverStreaming,
+  unary,
+  type RawRoute,
+  type ServiceHandlers,
+  type UnaryHandler,
+} from '@actiond/rpc';
+import type { Telemetry } from '@actiond/telemetry';
 import type { CasDependencies } from './cas-dependencies.ts';
 import { byteStreamRead } from './byte-stream-read.ts';
 import { byteStreamWrite, uploadKey } from './byte-stream-write.ts';
+import { FastWriteRequestCodec } from './byte-stream-write-codec.ts';
 import { parseUploadResourceName } from './resource-name.ts';
 
 /**
@@ -18,6 +28,21 @@ export function byteStreamHandlers(deps: CasDependencies, uploads: UploadSession
     write: clientStreaming(byteStreamWrite(deps, uploads)),
     queryWriteStatus: unary(queryWriteStatus(deps, uploads)),
   };
+}
+
+/**
+ * ByteStream Write as a raw HTTP/2 route (installRawRoutes in @actiond/rpc),
+ * the fast lane for uploads: the same handler as the grpc-js registration,
+ * which stays as the definition clients see and as the fallback, with
+ * messages framed and decoded without grpc-js's per-message machinery.
+ */
+export function byteStreamRawRoutes(deps: CasDependencies, uploads: UploadSessions, telemetry: Telemetry): RawRoute[] {
+  const write = {
+    path: bytestream.ByteStreamService.write.path,
+    requestDeserialize: FastWriteRequestCodec.decodeRequest,
+    responseSerialize: FastWriteRequestCodec.encodeResponse,
+  };
+  return [clientStreamingRoute(write, byteStreamWrite(deps, uploads), telemetry)];
 }
 
 /**

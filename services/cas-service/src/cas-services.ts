@@ -1,9 +1,9 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { type BlobAccess, UploadSessions, type UploadSessionsOptions } from '@actiond/blobstore';
 import { bytestream, ContentAddressableStorageService } from '@actiond/proto';
-import { implementService } from '@actiond/rpc';
+import { implementService, type RawRoute } from '@actiond/rpc';
 import type { Telemetry } from '@actiond/telemetry';
-import { byteStreamHandlers } from './byte-stream-server.ts';
+import { byteStreamHandlers, byteStreamRawRoutes } from './byte-stream-server.ts';
 import type { CasDependencies } from './cas-dependencies.ts';
 import { contentAddressableStorageHandlers } from './content-addressable-storage-server.ts';
 import { DirectoryCache } from './directory-cache.ts';
@@ -39,6 +39,12 @@ export interface ServiceRegistration {
 export interface CasServices extends Iterable<ServiceRegistration> {
   readonly contentAddressableStorage: ServiceRegistration;
   readonly byteStream: ServiceRegistration;
+  /**
+   * The fast lane: methods also served as raw HTTP/2 routes (ByteStream
+   * Write), for `installRawRoutes(server, rawRoutes, ...)` once the server
+   * is bound. Without it grpc-js serves them through the registrations.
+   */
+  readonly rawRoutes: readonly RawRoute[];
   /** The resumable uploads in progress. */
   readonly uploads: UploadSessions;
   /**
@@ -63,9 +69,9 @@ const CAS_SERVICE_DEFINITION = {
 } satisfies typeof ContentAddressableStorageService;
 
 /**
- * Builds the CAS and ByteStream services. The cmd calls it once and adds
+ * Builds the CAS and ByteStream services. The cmd calls it once, adds
  * every registration to its gRPC server, whose message limits should be
- * RECOMMENDED_MAX_MESSAGE_BYTES.
+ * RECOMMENDED_MAX_MESSAGE_BYTES, and installs `rawRoutes` once it is bound.
  */
 export function createCasServices(options: CasServicesOptions): CasServices {
   const deps: CasDependencies = {
@@ -83,9 +89,11 @@ export function createCasServices(options: CasServicesOptions): CasServices {
     service: bytestream.ByteStreamService,
     implementation: implementService(bytestream.ByteStreamService, byteStreamHandlers(deps, uploads), options.telemetry),
   };
+  const rawRoutes = byteStreamRawRoutes(deps, uploads, options.telemetry);
   return {
     contentAddressableStorage,
     byteStream,
+    rawRoutes,
     uploads,
     close: () => uploads.close(),
     *[Symbol.iterator]() {

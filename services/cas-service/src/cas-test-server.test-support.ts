@@ -9,6 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { DiskBlobAccess, type UploadSessionsOptions } from '@actiond/blobstore';
 import { type Digest, SHA256 } from '@actiond/digest';
 import { bytestream, ContentAddressableStorageClient } from '@actiond/proto';
+import { installRawRoutes } from '@actiond/rpc';
 import { createRecordingTelemetry, type RecordingTelemetry } from '@actiond/telemetry';
 import { RECOMMENDED_MAX_MESSAGE_BYTES } from './cas-limits.ts';
 import { createCasServices, type CasServices } from './cas-services.ts';
@@ -45,6 +46,8 @@ export async function startCasTestServer(options: { instanceNames?: InstanceName
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
+  // As serve does: ByteStream Write goes through the raw HTTP/2 fast lane.
+  installRawRoutes(server, services.rawRoutes, { maxMessageBytes: RECOMMENDED_MAX_MESSAGE_BYTES });
   const address = `127.0.0.1:${port}`;
   const cas = new ContentAddressableStorageClient(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   const byteStream = new bytestream.ByteStreamClient(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
