@@ -7,3 +7,4 @@ export type { DiskKeyValueStoreOptions } from './disk-key-value-store.ts';
 export { DiskLayout } from './disk-layout.ts';
 export { UploadSession, UploadSessions } from './upload-sessions.ts';
 export type { UploadSessionsOptions, WriteStatus } from './upload-sessions.ts';
+export { MemoryBlobAccess } from './memory-blob-access.ts';

@@ -4,7 +4,7 @@ import { type Digest, SHA256 } from '@actiond/digest';
 import { ActionResult, Tree } from '@actiond/proto';
 import type { ActionCache } from './action-cache.ts';
 import { CompletenessCheckingActionCache } from './completeness-checking-action-cache.ts';
-import { FakeBlobAccess } from './fake-blob-access.test-support.ts';
+import { MemoryBlobAccess } from '@actiond/blobstore';
 
 /** An in-memory ActionCache, the wrapped store. */
 class MapActionCache implements ActionCache {
@@ -20,7 +20,7 @@ class MapActionCache implements ActionCache {
 const ACTION = SHA256.compute(Buffer.from('action'));
 
 function setUp(options: { completeForMs?: number; maxRemembered?: number } = {}) {
-  const blobs = new FakeBlobAccess();
+  const blobs = new MemoryBlobAccess();
   const inner = new MapActionCache();
   let now = 1_000_000;
   const cache = new CompletenessCheckingActionCache(inner, { blobs, now: () => now, ...options });
@@ -45,7 +45,7 @@ test('a result whose blobs are all in the CAS is served', async () => {
 test('a miss in the wrapped cache is a miss, without asking the CAS', async () => {
   const { cache, blobs } = setUp();
   assert.equal(await cache.get(ACTION), undefined);
-  assert.equal(blobs.findMissingCalls, 0);
+  assert.equal(blobs.calls.findMissing, 0);
 });
 
 test('a result reads as a miss once any blob it refers to is gone: output, stderr, Tree, or a file the Tree lists', async () => {
@@ -69,11 +69,11 @@ test('a result found complete is served without checking again until completeFor
   const { cache, blobs, result, output, advance } = setUp({ completeForMs: 5_000 });
   await cache.put(ACTION, result);
   assert.ok(await cache.get(ACTION));
-  const calls = blobs.findMissingCalls;
+  const calls = blobs.calls.findMissing;
   blobs.remove(output);
   advance(4_999);
   assert.ok(await cache.get(ACTION), 'still remembered as complete');
-  assert.equal(blobs.findMissingCalls, calls);
+  assert.equal(blobs.calls.findMissing, calls);
   advance(1);
   assert.equal(await cache.get(ACTION), undefined, 'checked again once the time is up');
 });
@@ -86,7 +86,7 @@ test('a put through the wrapper forgets that the old result was complete', async
   await cache.put(ACTION, ActionResult.fromPartial({ ...result, outputFiles: [{ path: 'out', digest: absent }] }));
   advance(1);
   assert.equal(await cache.get(ACTION), undefined);
-  assert.ok(blobs.findMissingCalls > 0);
+  assert.ok(blobs.calls.findMissing > 0);
 });
 
 test('a check that overlaps a put is not remembered, since it may have read the entry being replaced', async () => {
@@ -98,9 +98,9 @@ test('a check that overlaps a put is not remembered, since it may have read the 
   await Promise.all([getting, putting]);
   // If the first get had been remembered, this one would serve the new,
   // incomplete entry unchecked.
-  const before = blobs.findMissingCalls;
+  const before = blobs.calls.findMissing;
   assert.equal(await cache.get(ACTION), undefined);
-  assert.ok(blobs.findMissingCalls > before);
+  assert.ok(blobs.calls.findMissing > before);
 });
 
 test('only maxRemembered results are remembered, the oldest forgotten first', async () => {
@@ -108,10 +108,10 @@ test('only maxRemembered results are remembered, the oldest forgotten first', as
   const actions = ['a', 'b', 'c'].map((s) => SHA256.compute(Buffer.from(s)));
   for (const action of actions) await cache.put(action, result);
   for (const action of actions) assert.ok(await cache.get(action));
-  const calls = blobs.findMissingCalls;
+  const calls = blobs.calls.findMissing;
   assert.ok(await cache.get(actions[2]!));
   assert.ok(await cache.get(actions[1]!));
-  assert.equal(blobs.findMissingCalls, calls, 'the two newest are remembered');
+  assert.equal(blobs.calls.findMissing, calls, 'the two newest are remembered');
   assert.ok(await cache.get(actions[0]!));
-  assert.ok(blobs.findMissingCalls > calls, 'the oldest was forgotten and is checked again');
+  assert.ok(blobs.calls.findMissing > calls, 'the oldest was forgotten and is checked again');
 });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ActionResult } from '@actiond/proto';
-import { FakeBlobAccess } from './fake-blob-access.test-support.ts';
+import { MemoryBlobAccess } from '@actiond/blobstore';
 import { inlineOutputs } from './inline-outputs.ts';
 
 function setUp() {
-  const blobs = new FakeBlobAccess();
+  const blobs = new MemoryBlobAccess();
   const stdout = blobs.add('0123456789'); // 10 bytes
   const stderr = blobs.add('warn'); // 4 bytes
   const big = blobs.add('b'.repeat(20));
@@ -41,7 +41,7 @@ test('nothing is inlined unasked, and inline bytes stored in the entry are dropp
   assert.equal(inlined.stdoutRaw.length, 0);
   assert.equal(inlined.stderrRaw.length, 0);
   assert.ok(inlined.outputFiles.every((f) => f.contents.length === 0));
-  assert.equal(blobs.getCalls, 0);
+  assert.equal(blobs.calls.get, 0);
 });
 
 test('a blob beyond the remaining budget is skipped and later smaller ones still fit', async () => {

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Digest, SHA256 } from '@actiond/digest';
 import { ActionResult, Directory, Tree } from '@actiond/proto';
-import { FakeBlobAccess } from './fake-blob-access.test-support.ts';
+import { MemoryBlobAccess } from '@actiond/blobstore';
 import { checkResultBlobs } from './result-blobs.ts';
 
 /** A CAS holding a complete result: one file, stdout, and a directory with a subdirectory. */
 function completeResult(options: { rootDirectory?: boolean } = {}) {
-  const blobs = new FakeBlobAccess();
+  const blobs = new MemoryBlobAccess();
   const file = blobs.add('object code');
   const stdout = blobs.add('compiler chatter');
   const inTree = blobs.add('generated header');
@@ -84,7 +84,7 @@ test('a malformed digest in the result itself is reported by field path, and the
 });
 
 test('a Tree file entry without a digest is malformed', async () => {
-  const blobs = new FakeBlobAccess();
+  const blobs = new MemoryBlobAccess();
   const tree = blobs.add(Buffer.from(Tree.encode(Tree.fromPartial({ root: { files: [{ name: 'f' }] } })).finish()));
   const check = await checkResultBlobs(ActionResult.fromPartial({ outputDirectories: [{ path: 'd', treeDigest: tree }] }), blobs);
   assert.deepEqual(check.malformed, [
@@ -94,7 +94,7 @@ test('a Tree file entry without a digest is malformed', async () => {
 
 test('missing blobs of several Trees are reported in result order, whichever Tree is read first', async () => {
   /** Reads of the earlier Trees finish last. */
-  class LaterFirst extends FakeBlobAccess {
+  class LaterFirst extends MemoryBlobAccess {
     readonly delays = new Map<string, number>();
     override async get(digest: Digest): Promise<Buffer> {
       for (let i = this.delays.get(digest.key) ?? 0; i > 0; i--) await new Promise(setImmediate);
@@ -123,7 +123,7 @@ test('a directory reported only by root_directory_digest is walked: absent Direc
 });
 
 test('a root_directory_digest blob that is not a Directory is malformed, named by its field', async () => {
-  const blobs = new FakeBlobAccess();
+  const blobs = new MemoryBlobAccess();
   const garbage = blobs.add(Buffer.from([0x12, 0x7f, 0x01]));
   const check = await checkResultBlobs(ActionResult.fromPartial({ outputDirectories: [{ path: 'd', rootDirectoryDigest: garbage }] }), blobs);
   assert.deepEqual(check.malformed.map((v) => v.field), ['action_result.output_directories[0].root_directory_digest']);

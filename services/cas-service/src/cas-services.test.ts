@@ -4,7 +4,7 @@ import { bytestream, ContentAddressableStorageService } from '@actiond/proto';
 import { createNoopTelemetry } from '@actiond/telemetry';
 import { createCasServices } from './cas-services.ts';
 import { FastFindMissingBlobsCodec } from './find-missing-blobs-codec.ts';
-import { MemoryBlobAccess } from './memory-blob-access.test-support.ts';
+import { MemoryBlobAccess } from '@actiond/blobstore';
 
 describe('createCasServices', () => {
   it('yields the CAS and ByteStream registrations, each with a handler per method', async () => {

@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import type { Digest } from '@actiond/digest';
 import { TIMINGS_LOG_NAME } from '@actiond/execution';
-import { ActionResult, DigestFunction_Value, ExecuteOperationMetadata, ExecutionStage_Value } from '@actiond/proto';
+import { Action, ActionResult, Command, DigestFunction_Value, Directory, ExecuteOperationMetadata, ExecutionStage_Value } from '@actiond/proto';
 import { ActiondError, PreconditionFailureDetail } from '@actiond/status';
 import {
   responseOf,
@@ -13,7 +13,6 @@ import {
   type ExecutionTestServerOptions,
 } from './execution-test-server.test-support.ts';
 import { ranResponse } from './fake-action-executor.test-support.ts';
-import { proto } from './memory-blob-access.test-support.ts';
 
 const { CACHE_CHECK, QUEUED, EXECUTING, COMPLETED } = ExecutionStage_Value;
 
@@ -50,7 +49,7 @@ describe('Execution service', { timeout: 30_000 }, () => {
   it('streams CACHE_CHECK, QUEUED, EXECUTING, COMPLETED, done only at COMPLETED, with the ExecuteResponse and never an error', () =>
     withServer({}, async (s) => {
       const action = s.uploadAction();
-      const stream = s.execute({ actionDigest: proto(action) });
+      const stream = s.execute({ actionDigest: action });
       await stream.reached(EXECUTING);
       await s.runner.waitForCalls(1);
       assert.equal(s.runner.calls[0]!.task.timeoutMs, 15 * 60_000, 'the default timeout reaches the runner');
@@ -62,7 +61,7 @@ describe('Execution service', { timeout: 30_000 }, () => {
         assert.equal(message.name, messages[0]!.name);
         assert.equal(message.error, undefined);
         const metadata = ExecuteOperationMetadata.decode(message.metadata!.value);
-        assert.deepEqual(metadata.actionDigest, proto(action));
+        assert.deepEqual(metadata.actionDigest, { hash: action.hash, sizeBytes: action.sizeBytes });
         assert.equal(metadata.stdoutStreamName, '');
         assert.equal(metadata.stderrStreamName, '');
       }
@@ -74,7 +73,7 @@ describe('Execution service', { timeout: 30_000 }, () => {
       assert.equal(response.status?.code ?? grpc.status.OK, grpc.status.OK);
       const timings = response.serverLogs[TIMINGS_LOG_NAME];
       assert.equal(timings?.humanReadable, true);
-      assert.match(s.blobs.blobs.get(`${timings?.digest?.hash}/${timings?.digest?.sizeBytes}`)?.toString() ?? '', /^queued: /);
+      assert.match(s.blobs.peek(`${timings?.digest?.hash}/${timings?.digest?.sizeBytes}`)?.toString() ?? '', /^queued: /);
       assert.ok(response.result?.executionMetadata?.queuedTimestamp !== undefined, 'the queue stamps its time');
     }));
 
@@ -82,7 +81,7 @@ describe('Execution service', { timeout: 30_000 }, () => {
     withServer({}, async (s) => {
       const action = s.uploadAction();
       s.actionCache.entries.set(action.key, ActionResult.fromPartial({ exitCode: 0, stdoutRaw: Buffer.from('from the cache') }));
-      const messages = await s.execute({ actionDigest: proto(action) }).completed();
+      const messages = await s.execute({ actionDigest: action }).completed();
       assert.deepEqual(messages.map(stageOf), [CACHE_CHECK, COMPLETED]);
       const response = responseOf(messages[1]!);
       assert.equal(response.cachedResult, true);
@@ -94,20 +93,20 @@ describe('Execution service', { timeout: 30_000 }, () => {
     withServer({}, async (s) => {
       const present = s.blobs.add('present');
       const gone = s.blobs.add('gone file');
-      const goneDir = s.blobs.addDirectory({ files: [{ name: 'x', digest: proto(s.blobs.add('x')), isExecutable: false }] });
-      const root = s.blobs.addDirectory({
+      const goneDir = s.blobs.addMessage(Directory, { files: [{ name: 'x', digest: s.blobs.add('x'), isExecutable: false }] });
+      const root = s.blobs.addMessage(Directory, {
         files: [
-          { name: 'gone.txt', digest: proto(gone), isExecutable: false },
-          { name: 'present.txt', digest: proto(present), isExecutable: false },
+          { name: 'gone.txt', digest: gone, isExecutable: false },
+          { name: 'present.txt', digest: present, isExecutable: false },
         ],
-        directories: [{ name: 'sub', digest: proto(goneDir) }],
+        directories: [{ name: 'sub', digest: goneDir }],
       });
-      const command = s.blobs.addCommand({ arguments: ['/bin/true'] });
-      const action = s.blobs.addAction({ commandDigest: proto(command), inputRootDigest: proto(root) });
+      const command = s.blobs.addMessage(Command, { arguments: ['/bin/true'] });
+      const action = s.blobs.addMessage(Action, { commandDigest: command, inputRootDigest: root });
       s.blobs.remove(gone);
       s.blobs.remove(goneDir);
       s.blobs.remove(command);
-      const stream = s.execute({ actionDigest: proto(action) });
+      const stream = s.execute({ actionDigest: action });
       const err = failure(await stream.ended, grpc.status.FAILED_PRECONDITION);
       assert.equal(stream.messages.length, 0);
       const violations = err.findDetails(PreconditionFailureDetail).flatMap((d) => d.violations);
@@ -125,13 +124,13 @@ describe('Execution service', { timeout: 30_000 }, () => {
   it('rejects a requested timeout above the maximum as INVALID_ARGUMENT naming both', () =>
     withServer({}, async (s) => {
       const action = s.uploadAction({ timeoutSeconds: 2 * 3600 });
-      const err = failure(await s.execute({ actionDigest: proto(action) }).ended, grpc.status.INVALID_ARGUMENT);
+      const err = failure(await s.execute({ actionDigest: action }).ended, grpc.status.INVALID_ARGUMENT);
       assert.match(err.message, /Action\.timeout 2h exceeds this server's maximum action timeout of 1h/);
     }));
 
   it('passes a requested timeout within the maximum to the runner', () =>
     withServer({}, async (s) => {
-      const stream = s.execute({ actionDigest: proto(s.uploadAction({ timeoutSeconds: 90 })) });
+      const stream = s.execute({ actionDigest: s.uploadAction({ timeoutSeconds: 90 }) });
       await s.runner.waitForCalls(1);
       assert.equal(s.runner.calls[0]!.task.timeoutMs, 90_000);
       s.runner.calls[0]!.resolve(ranResponse(0));
@@ -141,10 +140,10 @@ describe('Execution service', { timeout: 30_000 }, () => {
   it('rejects an unknown instance name and an unsupported digest function as INVALID_ARGUMENT', () =>
     withServer({}, async (s) => {
       const action = s.uploadAction();
-      const unknown = failure(await s.execute({ instanceName: 'nope', actionDigest: proto(action) }).ended, grpc.status.INVALID_ARGUMENT);
+      const unknown = failure(await s.execute({ instanceName: 'nope', actionDigest: action }).ended, grpc.status.INVALID_ARGUMENT);
       assert.match(unknown.message, /unknown instance name "nope"/);
       const sha1 = failure(
-        await s.execute({ actionDigest: proto(action), digestFunction: DigestFunction_Value.SHA1 }).ended,
+        await s.execute({ actionDigest: action, digestFunction: DigestFunction_Value.SHA1 }).ended,
         grpc.status.INVALID_ARGUMENT,
       );
       assert.match(sha1.message, /unsupported digest function SHA1/);
@@ -153,7 +152,7 @@ describe('Execution service', { timeout: 30_000 }, () => {
   it('keeps running an action whose client disconnected; WaitExecution then streams the current state first, then the result', () =>
     withServer({}, async (s) => {
       const action = s.uploadAction();
-      const first = s.execute({ actionDigest: proto(action) });
+      const first = s.execute({ actionDigest: action });
       await first.reached(EXECUTING);
       const name = first.messages[0]!.name;
       first.call.cancel();
@@ -179,7 +178,7 @@ describe('Execution service', { timeout: 30_000 }, () => {
     withServer({ operations: { retentionMs: 0 } }, async (s) => {
       const unknown = failure(await s.waitExecution('operations/00000000-0000-4000-8000-000000000000').ended, grpc.status.NOT_FOUND);
       assert.match(unknown.message, /unknown or has expired; call Execute again/);
-      const stream = s.execute({ actionDigest: proto(s.uploadAction()) });
+      const stream = s.execute({ actionDigest: s.uploadAction() });
       await s.runner.waitForCalls(1);
       s.runner.calls[0]!.resolve(ranResponse(0));
       const [first] = await stream.completed();
@@ -189,9 +188,9 @@ describe('Execution service', { timeout: 30_000 }, () => {
   it('merges two concurrent identical Executes into one run', () =>
     withServer({}, async (s) => {
       const action = s.uploadAction();
-      const first = s.execute({ actionDigest: proto(action) });
+      const first = s.execute({ actionDigest: action });
       await first.reached(EXECUTING);
-      const second = s.execute({ actionDigest: proto(action), skipCacheLookup: true });
+      const second = s.execute({ actionDigest: action, skipCacheLookup: true });
       await second.reached(EXECUTING);
       assert.equal(s.runner.calls.length, 1);
       s.runner.calls[0]!.resolve(ranResponse(0, 'ran once'));
@@ -205,8 +204,8 @@ describe('Execution service', { timeout: 30_000 }, () => {
   it('never merges nor caches do_not_cache actions', () =>
     withServer({ jobs: 2 }, async (s) => {
       const action = s.uploadAction({ doNotCache: true });
-      const first = s.execute({ actionDigest: proto(action) });
-      const second = s.execute({ actionDigest: proto(action) });
+      const first = s.execute({ actionDigest: action });
+      const second = s.execute({ actionDigest: action });
       await s.runner.waitForCalls(2);
       for (const call of s.runner.calls) call.resolve(ranResponse(0));
       await Promise.all([first.completed(), second.completed()]);
@@ -217,14 +216,14 @@ describe('Execution service', { timeout: 30_000 }, () => {
   it('runs queued actions lowest priority first under jobs=1', () =>
     withServer({ jobs: 1 }, async (s) => {
       const blocker = s.uploadAction({ salt: 'blocker' });
-      const streams = [s.execute({ actionDigest: proto(blocker) })];
+      const streams = [s.execute({ actionDigest: blocker })];
       await streams[0]!.reached(EXECUTING);
       const queued: [string, number][] = [['five', 5], ['minus-one', -1], ['zero', 0], ['also-zero', 0]];
       const digests = new Map<string, string>([[blocker.key, 'blocker']]);
       for (const [salt, priority] of queued) {
         const action = s.uploadAction({ salt });
         digests.set(action.key, salt);
-        const stream = s.execute({ actionDigest: proto(action), executionPolicy: { priority } });
+        const stream = s.execute({ actionDigest: action, executionPolicy: { priority } });
         await stream.reached(QUEUED);
         streams.push(stream);
       }
@@ -243,8 +242,8 @@ describe('Execution service', { timeout: 30_000 }, () => {
     withServer({ jobs: 2 }, async (s) => {
       const ok = s.uploadAction();
       const failing = s.uploadAction();
-      const okStream = s.execute({ actionDigest: proto(ok) });
-      const failingStream = s.execute({ actionDigest: proto(failing) });
+      const okStream = s.execute({ actionDigest: ok });
+      const failingStream = s.execute({ actionDigest: failing });
       await s.runner.waitForCalls(2);
       const byDigest = new Map(s.runner.calls.map((call) => [call.task.actionDigest.key, call]));
       byDigest.get(ok.key)!.resolve(ranResponse(0));
@@ -257,7 +256,7 @@ describe('Execution service', { timeout: 30_000 }, () => {
 
   it('reports a failure while running in ExecuteResponse.status, not in the Operation error, and does not cache it', () =>
     withServer({}, async (s) => {
-      const stream = s.execute({ actionDigest: proto(s.uploadAction()) });
+      const stream = s.execute({ actionDigest: s.uploadAction() });
       await s.runner.waitForCalls(1);
       s.runner.calls[0]!.resolve({ ...ranResponse(0), status: ActiondError.deadlineExceeded('the command ran past its 15m timeout').toStatusProto() });
       const done = (await stream.completed()).at(-1)!;
@@ -271,7 +270,7 @@ describe('Execution service', { timeout: 30_000 }, () => {
 
   it('completes the operation with INTERNAL in ExecuteResponse.status when the executor breaks its contract', () =>
     withServer({}, async (s) => {
-      const stream = s.execute({ actionDigest: proto(s.uploadAction()) });
+      const stream = s.execute({ actionDigest: s.uploadAction() });
       await s.runner.waitForCalls(1);
       s.runner.calls[0]!.reject(new Error('runner bug'));
       const done = (await stream.completed()).at(-1)!;

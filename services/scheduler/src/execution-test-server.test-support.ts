@@ -4,20 +4,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { InstanceNames } from '@actiond/cas-service';
 import type { Digest } from '@actiond/digest';
-import {
-  ExecuteOperationMetadata,
-  ExecuteRequest,
-  ExecuteResponse,
-  ExecutionClient,
-  type ExecutionStage_Value,
-  type longrunning,
-} from '@actiond/proto';
+import { Action, Command, Directory, ExecuteOperationMetadata, ExecuteRequest, ExecuteResponse, ExecutionClient, type ExecutionStage_Value, type longrunning } from '@actiond/proto';
 import { createNoopTelemetry } from '@actiond/telemetry';
 import { CachingActionExecutor } from './caching-action-executor.ts';
 import { createExecutionService } from './execution-service.ts';
 import { FakeActionCache } from './fake-action-cache.test-support.ts';
 import { FakeActionExecutor } from './fake-action-executor.test-support.ts';
-import { MemoryBlobAccess, proto } from './memory-blob-access.test-support.ts';
+import { MemoryBlobAccess } from '@actiond/blobstore';
 import { MergingActionExecutor } from './merging-action-executor.ts';
 import { OperationRegistry, type OperationRegistryOptions } from './operation-registry.ts';
 import { QueuedActionExecutor } from './queued-action-executor.ts';
@@ -85,11 +78,11 @@ export async function startExecutionServer(options: ExecutionTestServerOptions =
     waitExecution: (name) => new OperationStream(client.waitExecution({ name })),
     uploadAction: (action = {}) => {
       const input = blobs.add(`input of ${action.salt ?? actions}`);
-      const inputRoot = blobs.addDirectory({ files: [{ name: 'in.txt', digest: proto(input), isExecutable: false }] });
-      const command = blobs.addCommand({ arguments: ['/bin/true'] });
-      return blobs.addAction({
-        commandDigest: proto(command),
-        inputRootDigest: proto(inputRoot),
+      const inputRoot = blobs.addMessage(Directory, { files: [{ name: 'in.txt', digest: input, isExecutable: false }] });
+      const command = blobs.addMessage(Command, { arguments: ['/bin/true'] });
+      return blobs.addMessage(Action, {
+        commandDigest: command,
+        inputRootDigest: inputRoot,
         doNotCache: action.doNotCache ?? false,
         salt: Buffer.from(action.salt ?? `action ${actions++}`),
         timeout: action.timeoutSeconds === undefined ? undefined : { seconds: action.timeoutSeconds, nanos: 0 },

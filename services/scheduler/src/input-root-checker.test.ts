@@ -4,10 +4,11 @@ import { status } from '@grpc/grpc-js';
 import { SHA256, type Digest } from '@actiond/digest';
 import { ActiondError } from '@actiond/status';
 import { InputRootChecker } from './input-root-checker.ts';
-import { MemoryBlobAccess, proto } from './memory-blob-access.test-support.ts';
+import { MemoryBlobAccess } from '@actiond/blobstore';
+import { Directory } from '@actiond/proto';
 
-const file = (name: string, digest: Digest) => ({ name, digest: proto(digest), isExecutable: false });
-const dir = (name: string, digest: Digest) => ({ name, digest: proto(digest) });
+const file = (name: string, digest: Digest) => ({ name, digest: digest, isExecutable: false });
+const dir = (name: string, digest: Digest) => ({ name, digest: digest });
 const keys = (digests: Digest[]) => digests.map((d) => d.key);
 
 /** root/{a.txt, lib/{b.txt, sub/{c.txt}}, empty/} */
@@ -15,10 +16,10 @@ function tree(blobs: MemoryBlobAccess) {
   const a = blobs.add('a');
   const b = blobs.add('b');
   const c = blobs.add('c');
-  const sub = blobs.addDirectory({ files: [file('c.txt', c)] });
-  const lib = blobs.addDirectory({ files: [file('b.txt', b)], directories: [dir('sub', sub)] });
+  const sub = blobs.addMessage(Directory, { files: [file('c.txt', c)] });
+  const lib = blobs.addMessage(Directory, { files: [file('b.txt', b)], directories: [dir('sub', sub)] });
   const empty = SHA256.emptyDigest; // the empty Directory encodes to zero bytes
-  const root = blobs.addDirectory({ files: [file('a.txt', a)], directories: [dir('empty', empty), dir('lib', lib)] });
+  const root = blobs.addMessage(Directory, { files: [file('a.txt', a)], directories: [dir('empty', empty), dir('lib', lib)] });
   return { a, b, c, sub, lib, root };
 }
 
@@ -33,9 +34,9 @@ describe('InputRootChecker', () => {
     const blobs = new MemoryBlobAccess();
     const { a, c, sub, root } = tree(blobs);
     const d = blobs.add('d');
-    const gone = blobs.addDirectory({ files: [file('d.txt', d)] });
+    const gone = blobs.addMessage(Directory, { files: [file('d.txt', d)] });
     const shared = blobs.add('shared');
-    const top = blobs.addDirectory({
+    const top = blobs.addMessage(Directory, {
       files: [file('a.txt', a), file('copy-of-a.txt', a), file('s', shared)],
       directories: [dir('gone', gone), dir('x', root)],
     });
@@ -45,7 +46,7 @@ describe('InputRootChecker', () => {
     blobs.remove(shared);
     const missing = await new InputRootChecker(blobs).findMissing(top);
     assert.deepEqual(keys(missing), keys([gone, a, shared, c]));
-    assert.equal(blobs.blobs.has(sub.key), true);
+    assert.equal(blobs.has(sub), true);
   });
 
   it('reports a directory the CAS lost even when its parsed content is still cached', async () => {
@@ -71,17 +72,17 @@ describe('InputRootChecker', () => {
     let now = 0;
     const blobs = new MemoryBlobAccess();
     const { lib, root } = tree(blobs);
-    const other = blobs.addDirectory({ directories: [dir('lib', lib)], files: [file('own', blobs.add('own'))] });
+    const other = blobs.addMessage(Directory, { directories: [dir('lib', lib)], files: [file('own', blobs.add('own'))] });
     const checker = new InputRootChecker(blobs, { verifiedTtlMs: 60_000, now: () => now });
     await checker.findMissing(root);
-    const gets = blobs.gets;
-    const asked = blobs.findMissingDigests;
+    const gets = blobs.calls.get;
+    const asked = blobs.calls.findMissingDigests;
     assert.deepEqual(await checker.findMissing(root), []);
-    assert.equal(blobs.gets, gets, 'a remembered root is not read');
-    assert.equal(blobs.findMissingDigests, asked, 'nor are its files checked');
+    assert.equal(blobs.calls.get, gets, 'a remembered root is not read');
+    assert.equal(blobs.calls.findMissingDigests, asked, 'nor are its files checked');
     assert.deepEqual(await checker.findMissing(other), []);
-    assert.equal(blobs.gets, gets + 1, 'only the new root is read; the shared lib subtree is remembered');
-    assert.equal(blobs.findMissingDigests, asked + 2, 'only the new root and its own file are checked');
+    assert.equal(blobs.calls.get, gets + 1, 'only the new root is read; the shared lib subtree is remembered');
+    assert.equal(blobs.calls.findMissingDigests, asked + 2, 'only the new root and its own file are checked');
     now += 60_000;
     blobs.remove(lib);
     assert.deepEqual(keys(await checker.findMissing(other)), [lib.key], 'after the window the subtree is checked again');
@@ -101,7 +102,7 @@ describe('InputRootChecker', () => {
   it('rejects a directory blob that is not a Directory message as INVALID_ARGUMENT naming it', async () => {
     const blobs = new MemoryBlobAccess();
     const garbage = blobs.add(Buffer.from([0x0a, 0xff, 0xff]));
-    const root = blobs.addDirectory({ directories: [dir('bad', garbage)] });
+    const root = blobs.addMessage(Directory, { directories: [dir('bad', garbage)] });
     await assert.rejects(new InputRootChecker(blobs).findMissing(root), (err: unknown) => {
       assert.ok(err instanceof ActiondError);
       assert.equal(err.code, status.INVALID_ARGUMENT);
@@ -112,8 +113,8 @@ describe('InputRootChecker', () => {
 
   it('rejects a file with a malformed digest as INVALID_ARGUMENT naming the directory and the file', async () => {
     const blobs = new MemoryBlobAccess();
-    const sub = blobs.addDirectory({ files: [{ name: 'broken.txt', digest: { hash: 'XYZ', sizeBytes: 1 }, isExecutable: false }] });
-    const root = blobs.addDirectory({ directories: [dir('sub', sub)] });
+    const sub = blobs.addMessage(Directory, { files: [{ name: 'broken.txt', digest: { hash: 'XYZ', sizeBytes: 1 }, isExecutable: false }] });
+    const root = blobs.addMessage(Directory, { directories: [dir('sub', sub)] });
     await assert.rejects(new InputRootChecker(blobs).findMissing(root), (err: unknown) => {
       assert.ok(err instanceof ActiondError);
       assert.equal(err.code, status.INVALID_ARGUMENT);

@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { InstanceNames } from '@actiond/cas-service';
 import { type Digest, SHA256 } from '@actiond/digest';
-import { DigestFunction_Value, ExecuteRequest } from '@actiond/proto';
+import { Action, Command, DigestFunction_Value, Directory, ExecuteRequest } from '@actiond/proto';
 import { ActiondError, PreconditionFailureDetail } from '@actiond/status';
 import { InputRootChecker } from './input-root-checker.ts';
-import { MemoryBlobAccess, proto } from './memory-blob-access.test-support.ts';
+import { MemoryBlobAccess } from '@actiond/blobstore';
 import { MAX_ACTION_MESSAGE_BYTES, prepareAction } from './prepared-action.ts';
 import { TimeoutPolicy } from './timeout-policy.ts';
 
@@ -19,14 +19,14 @@ function setUp() {
     inputRootChecker: new InputRootChecker(blobs),
   };
   const input = blobs.add('input file');
-  const inputRoot = blobs.addDirectory({ files: [{ name: 'in.txt', digest: proto(input), isExecutable: false }] });
-  const command = blobs.addCommand({ arguments: ['/bin/true'] });
-  const action = blobs.addAction({ commandDigest: proto(command), inputRootDigest: proto(inputRoot) });
+  const inputRoot = blobs.addMessage(Directory, { files: [{ name: 'in.txt', digest: input, isExecutable: false }] });
+  const command = blobs.addMessage(Command, { arguments: ['/bin/true'] });
+  const action = blobs.addMessage(Action, { commandDigest: command, inputRootDigest: inputRoot });
   return { blobs, deps, input, inputRoot, command, action };
 }
 
 const request = (actionDigest: Digest | { hash: string; sizeBytes: number } | undefined, fields: Partial<ExecuteRequest> = {}) =>
-  ExecuteRequest.fromPartial({ actionDigest: actionDigest === undefined ? undefined : proto(actionDigest as Digest), ...fields });
+  ExecuteRequest.fromPartial({ actionDigest: actionDigest === undefined ? undefined : actionDigest as Digest, ...fields });
 
 async function rejectsWith(promise: Promise<unknown>, code: status, pattern: RegExp): Promise<ActiondError> {
   let caught: unknown;
@@ -50,7 +50,7 @@ describe('prepareAction', () => {
     const prepared = await prepareAction(request(action, { instanceName: 'main' }), deps);
     assert.equal(prepared.instanceName, 'main');
     assert.equal(prepared.actionDigest.key, action.key);
-    assert.deepEqual(prepared.action.commandDigest, proto(command));
+    assert.deepEqual(prepared.action.commandDigest, { hash: command.hash, sizeBytes: command.sizeBytes });
     assert.deepEqual(prepared.command.arguments, ['/bin/true']);
     assert.equal(prepared.timeoutMs, 15 * 60_000);
     assert.equal(prepared.digestFunction, SHA256);
@@ -59,7 +59,7 @@ describe('prepareAction', () => {
   it('resolves the Action timeout', async () => {
     const { blobs, deps, action } = setUp();
     const parsed = (await prepareAction(request(action), deps)).action;
-    const timed = blobs.addAction({ ...parsed, timeout: { seconds: 120, nanos: 0 } });
+    const timed = blobs.addMessage(Action, { ...parsed, timeout: { seconds: 120, nanos: 0 } });
     assert.equal((await prepareAction(request(timed), deps)).timeoutMs, 120_000);
   });
 
@@ -109,28 +109,28 @@ describe('prepareAction', () => {
     const { blobs, deps, inputRoot } = setUp();
     const garbage = blobs.add(Buffer.from([0x0a, 0xff, 0xff]));
     await rejectsWith(prepareAction(request(garbage), deps), status.INVALID_ARGUMENT, new RegExp(`^action_digest ${garbage.hash}/3: the blob is not a valid Action message`));
-    const badCommand = blobs.addAction({ commandDigest: proto(garbage), inputRootDigest: proto(inputRoot) });
+    const badCommand = blobs.addMessage(Action, { commandDigest: garbage, inputRootDigest: inputRoot });
     await rejectsWith(prepareAction(request(badCommand), deps), status.INVALID_ARGUMENT, new RegExp(`^Action.command_digest ${garbage.hash}/3: the blob is not a valid Command message`));
   });
 
   it('rejects an Action without a command or input root digest as INVALID_ARGUMENT naming the field', async () => {
     const { blobs, deps, command, inputRoot } = setUp();
-    await rejectsWith(prepareAction(request(blobs.addAction({ inputRootDigest: proto(inputRoot) })), deps), status.INVALID_ARGUMENT, /^Action.command_digest is missing/);
-    await rejectsWith(prepareAction(request(blobs.addAction({ commandDigest: proto(command) })), deps), status.INVALID_ARGUMENT, /^Action.input_root_digest is missing/);
+    await rejectsWith(prepareAction(request(blobs.addMessage(Action, { inputRootDigest: inputRoot })), deps), status.INVALID_ARGUMENT, /^Action.command_digest is missing/);
+    await rejectsWith(prepareAction(request(blobs.addMessage(Action, { commandDigest: command })), deps), status.INVALID_ARGUMENT, /^Action.input_root_digest is missing/);
   });
 
   it('rejects a timeout above the maximum, naming both, and a negative one', async () => {
     const { blobs, deps, command, inputRoot } = setUp();
-    const long = blobs.addAction({ commandDigest: proto(command), inputRootDigest: proto(inputRoot), timeout: { seconds: 7200 } });
+    const long = blobs.addMessage(Action, { commandDigest: command, inputRootDigest: inputRoot, timeout: { seconds: 7200 } });
     await rejectsWith(prepareAction(request(long), deps), status.INVALID_ARGUMENT, /Action\.timeout 2h exceeds this server's maximum action timeout of 1h/);
-    const negative = blobs.addAction({ commandDigest: proto(command), inputRootDigest: proto(inputRoot), timeout: { seconds: -1 } });
+    const negative = blobs.addMessage(Action, { commandDigest: command, inputRootDigest: inputRoot, timeout: { seconds: -1 } });
     await rejectsWith(prepareAction(request(negative), deps), status.INVALID_ARGUMENT, /Action\.timeout is negative/);
   });
 
   it('rejects a Command without arguments as INVALID_ARGUMENT', async () => {
     const { blobs, deps, inputRoot } = setUp();
-    const empty = blobs.addCommand({ arguments: [], environmentVariables: [{ name: 'A', value: 'b' }] });
-    const action = blobs.addAction({ commandDigest: proto(empty), inputRootDigest: proto(inputRoot) });
+    const empty = blobs.addMessage(Command, { arguments: [], environmentVariables: [{ name: 'A', value: 'b' }] });
+    const action = blobs.addMessage(Action, { commandDigest: empty, inputRootDigest: inputRoot });
     await rejectsWith(prepareAction(request(action), deps), status.INVALID_ARGUMENT, /has no arguments/);
   });
 
