@@ -6,9 +6,11 @@ import type { ExecutionOffer } from '@actiond/capabilities';
 import type { InstanceNames, TreeWalker } from '@actiond/cas-service';
 import type { FlagValues } from '@actiond/cli';
 import {
+  BackgroundRemovalCgroupManager,
   DirectoryRuntimeProvider,
   ForkServerSandboxHelperLauncher,
   LinuxSandboxRunner,
+  PooledCgroupManager,
   RuntimeImageMount,
   SandboxActionExecutor,
   hostArchitecture,
@@ -30,6 +32,9 @@ import {
 } from '@actiond/scheduler';
 import type { Telemetry } from '@actiond/telemetry';
 import type { executionFlags } from './execution-flags.ts';
+
+/** Action cgroups made ahead at most: one per concurrent action, but a large --jobs need not hold that many idle cgroups in the kernel. */
+const MAX_CGROUP_SPARES = 8;
 
 /** What the execution half of `serve` shares with the cache half. */
 export interface ExecutionDependencies {
@@ -79,9 +84,17 @@ export async function startExecution(
     if (flags.defaultRuntime !== undefined && runtimes.provider.resolve(flags.defaultRuntime) === undefined) {
       throw new Error(`--default-runtime=${flags.defaultRuntime}: no such runtime; available: ${listNames(runtimes.provider)}`);
     }
+    const logBackgroundError = (error: unknown): void => deps.log(`linux-actiond: ${error instanceof Error ? error.message : String(error)}`);
     // The root's own parent cgroup: at startup the executor kills whatever it finds there,
-    // which must never be the running actions of another server on this host.
-    cgroups = await openCgroupManager({ parent: serverCgroupParent(deps.root) });
+    // which must never be the running actions of another server on this host. An
+    // action's cgroups are made before it arrives and removed after it was
+    // answered, so neither is on the path of an Execute (bench/RESULTS.md).
+    cgroups = new PooledCgroupManager(
+      new BackgroundRemovalCgroupManager(await openCgroupManager({ parent: serverCgroupParent(deps.root) }), {
+        onBackgroundError: logBackgroundError,
+      }),
+      { spares: Math.min(flags.jobs, MAX_CGROUP_SPARES), onBackgroundError: logBackgroundError },
+    );
     const helperPath = sandboxHelperPath({ path: deps.sandboxHelper });
     // One long-lived `actiond-sandbox --launcher` starts every run, so the
     // server never forks itself per action (milliseconds each: bench/RESULTS.md).
@@ -104,7 +117,7 @@ export async function startExecution(
       actionUid: flags.sandboxUid,
       actionGid: flags.sandboxGid,
       keepFailedActionDirectories: flags.keepFailedActions,
-      onBackgroundError: (error) => deps.log(`linux-actiond: ${error instanceof Error ? error.message : String(error)}`),
+      onBackgroundError: logBackgroundError,
     });
     await sandbox.prepare();
 

@@ -27,6 +27,10 @@ export { CgroupV1Manager } from './cgroup-v1.ts';
 export type { CgroupV1Options } from './cgroup-v1.ts';
 export { CgroupV2Manager } from './cgroup-v2.ts';
 export type { CgroupV2Options } from './cgroup-v2.ts';
+export { PooledCgroupManager } from './pooled-cgroup-manager.ts';
+export type { PooledCgroupManagerOptions } from './pooled-cgroup-manager.ts';
+export { BackgroundRemovalCgroupManager, DEFAULT_MAX_PENDING_REMOVALS } from './background-removal-cgroup-manager.ts';
+export type { BackgroundRemovalCgroupManagerOptions } from './background-removal-cgroup-manager.ts';
 
 // Inputs and outputs, for other executors (the VM path).
 export { ExecrootMaterializer, INPUT_DIRECTORY_MODE } from './execroot-materializer.ts';

@@ -171,6 +171,8 @@ class ActionRun {
   readonly #id: string;
   #failure: ActiondError | undefined;
   #cgroup: ActionCgroup | undefined;
+  /** Set once the cgroups were emptied after the run: nothing can enter an empty cgroup again, so cleanup need not kill twice. */
+  #cgroupEmptied = false;
   #overlay: InputOverlay | undefined;
   #dirCreated = false;
   #overlayDirCreated = false;
@@ -246,6 +248,7 @@ class ActionRun {
       // Nothing the action started may outlive it, and nothing may still
       // write to a file while it is moved into the CAS.
       await this.#cgroup.killAll();
+      this.#cgroupEmptied = true;
       const cgroup = this.#cgroup;
 
       metadata.outputUploadStartTimestamp = now();
@@ -349,7 +352,7 @@ class ActionRun {
   async #cleanUp(result: ActionResult | undefined): Promise<void> {
     if (this.#cgroup !== undefined) {
       try {
-        await this.#cgroup.killAll();
+        if (!this.#cgroupEmptied) await this.#cgroup.killAll();
         await this.#cgroup.remove();
       } catch (err) {
         this.#fail(internal(`cleaning up the action's cgroups: ${err instanceof Error ? err.message : String(err)}`, err));
