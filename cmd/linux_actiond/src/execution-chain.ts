@@ -28,6 +28,7 @@ import {
   QueuedActionExecutor,
   TimeoutPolicy,
   TimingsLoggingActionExecutor,
+  WriteBehindActionCache,
   createExecutionService,
 } from '@actiond/scheduler';
 import type { Telemetry } from '@actiond/telemetry';
@@ -122,7 +123,12 @@ export async function startExecution(
     await sandbox.prepare();
 
     const queue = new QueuedActionExecutor(new TimingsLoggingActionExecutor(sandbox, deps.blobs), { jobs: flags.jobs });
-    const executor = new CachingActionExecutor(new MergingActionExecutor(queue), deps.actionCache, {
+    // Results are stored after the Execute was answered, not before it (bench/RESULTS.md).
+    const actionCache = new WriteBehindActionCache(deps.actionCache, {
+      onBackgroundError: (error, actionDigest) =>
+        deps.log(`linux-actiond: the result of action ${actionDigest.hash}/${actionDigest.sizeBytes} was not stored in the action cache: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    const executor = new CachingActionExecutor(new MergingActionExecutor(queue), actionCache, {
       metrics: deps.telemetry.metrics,
     });
     const shutdown = new AbortController();
@@ -146,6 +152,7 @@ export async function startExecution(
         queue.shutdown();
         // The abort told the running sandboxes to stop; this waits until they have.
         await launcher?.close();
+        await actionCache.drain();
         await cgroups?.close();
         await runtimes.close();
       },

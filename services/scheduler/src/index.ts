@@ -7,13 +7,15 @@
  *     new CachingActionExecutor(
  *       new MergingActionExecutor(
  *         new QueuedActionExecutor(new TimingsLoggingActionExecutor(runner, blobs), { jobs })),
- *       actionCache, { metrics: telemetry.metrics })
+ *       new WriteBehindActionCache(actionCache), { metrics: telemetry.metrics })
  *
  * - Caching outermost: a hit must not wait in the queue or join a merge, and
  *   each request's skip_cache_lookup is honoured for that request alone.
  *   (Merged requests each store the shared result; the puts are identical.)
  * - Merging outside the queue: a joiner must share the run whether it is
  *   still waiting or already running, and must not take a job slot itself.
+ * - The cache write behind the answer: an Execute does not wait for the
+ *   file the result is stored in; the wrapper serves it from memory meanwhile.
  * - Timings innermost, around the runner: by then the queue has recorded its
  *   wait and the runner its phases, and the log belongs to the one run that
  *   merged requests share.
@@ -27,6 +29,7 @@ export {
   type ExecutionServiceRegistration,
 } from './execution-service.ts';
 export { CachingActionExecutor, type CachingActionExecutorOptions } from './caching-action-executor.ts';
+export { DEFAULT_MAX_PENDING_WRITES, WriteBehindActionCache, type WriteBehindActionCacheOptions } from './write-behind-action-cache.ts';
 export { MergingActionExecutor } from './merging-action-executor.ts';
 export { EXECUTION_PRIORITY_RANGE, QueuedActionExecutor, type QueuedActionExecutorOptions } from './queued-action-executor.ts';
 export { TimingsLoggingActionExecutor } from './timings-logging-action-executor.ts';

@@ -1,0 +1,112 @@
+import type { ActionCache } from '@actiond/action-cache';
+import type { Digest } from '@actiond/digest';
+import type { ActionResult } from '@actiond/proto';
+
+/** How many writes may wait before `put` waits for its own; see {@link WriteBehindActionCache}. */
+export const DEFAULT_MAX_PENDING_WRITES = 256;
+
+/** Options of {@link WriteBehindActionCache}. */
+export interface WriteBehindActionCacheOptions {
+  /** Writes queued at most before `put` waits for its own; {@link DEFAULT_MAX_PENDING_WRITES} by default. */
+  readonly maxPending?: number;
+  /** Told about each write that failed (the entry is then not stored, as if never put). Ignored by default. */
+  readonly onBackgroundError?: (error: unknown, actionDigest: Digest) => void;
+}
+
+/**
+ * Stores action results after the caller moved on: the scheduler's cache
+ * write happens after the Execute was answered instead of before. On disk a
+ * write is a file created, written and renamed over the previous entry,
+ * 0.5-1 ms here and more on a busy disk (bench/RESULTS.md), all of it
+ * otherwise on the path of every successful Execute.
+ *
+ * `put` records the result and returns at once; the writes are made one at
+ * a time, after an event-loop turn, the newest result of each key winning.
+ * Until its write is done, `get` through this cache answers from memory,
+ * so the executor's own cache check never misses a result it just put.
+ * (The ActionCache service reads the inner cache: GetActionResult may not
+ * see a result until its write, a millisecond or so after the answer.) The
+ * queue is bounded: with `maxPending` writes waiting, `put` waits for its
+ * own, so memory cannot grow without bound under a flood of results or a
+ * stalled disk. A write that fails goes to `onBackgroundError`: the entry is
+ * then simply absent, a miss, which is all a failed cache write ever means.
+ * {@link WriteBehindActionCache.drain} waits for every write; call it at
+ * shutdown.
+ */
+export class WriteBehindActionCache implements ActionCache {
+  readonly #inner: ActionCache;
+  readonly #maxPending: number;
+  readonly #onError: (error: unknown, actionDigest: Digest) => void;
+  /** The newest result put for each key whose write is not done. */
+  readonly #pending = new Map<string, { readonly digest: Digest; readonly result: ActionResult }>();
+  /** Keys in the order their writes are due, once each. */
+  readonly #queue: string[] = [];
+  /** Callers of a full `put`, told when their key was written. */
+  readonly #waiters = new Map<string, (() => void)[]>();
+  #working: Promise<void> | undefined;
+
+  /** Throws a RangeError unless `maxPending` is a positive integer. */
+  constructor(inner: ActionCache, options: WriteBehindActionCacheOptions = {}) {
+    const maxPending = options.maxPending ?? DEFAULT_MAX_PENDING_WRITES;
+    if (!Number.isSafeInteger(maxPending) || maxPending < 1) {
+      throw new RangeError(`WriteBehindActionCache needs maxPending >= 1, got ${maxPending}`);
+    }
+    this.#inner = inner;
+    this.#maxPending = maxPending;
+    this.#onError = options.onBackgroundError ?? (() => {});
+  }
+
+  /** Writes queued and not yet done (for tests and logs). */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  async get(actionDigest: Digest): Promise<ActionResult | undefined> {
+    return this.#pending.get(actionDigest.key)?.result ?? this.#inner.get(actionDigest);
+  }
+
+  put(actionDigest: Digest, result: ActionResult): Promise<void> {
+    const key = actionDigest.key;
+    if (!this.#pending.has(key)) this.#queue.push(key);
+    this.#pending.set(key, { digest: actionDigest, result });
+    this.#working ??= this.#work();
+    if (this.#queue.length <= this.#maxPending) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.#waiters.get(key) ?? [];
+      waiters.push(resolve);
+      this.#waiters.set(key, waiters);
+    });
+  }
+
+  /** Resolves once every write queued so far was made (or failed). */
+  async drain(): Promise<void> {
+    while (this.#working !== undefined) await this.#working;
+  }
+
+  async #work(): Promise<void> {
+    try {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      for (let key = this.#queue[0]; key !== undefined; key = this.#queue[0]) {
+        const entry = this.#pending.get(key)!;
+        try {
+          await this.#inner.put(entry.digest, entry.result);
+        } catch (err) {
+          this.#onError(err, entry.digest);
+        }
+        this.#queue.shift();
+        if (this.#pending.get(key) === entry) {
+          this.#pending.delete(key);
+          const waiters = this.#waiters.get(key) ?? [];
+          this.#waiters.delete(key);
+          for (const waiter of waiters) waiter();
+        } else {
+          // Put again while it was written: the newer result is due too.
+          this.#queue.push(key);
+        }
+      }
+    } finally {
+      // In the same turn as the empty-queue check: a later `put` starts a new worker.
+      this.#working = undefined;
+    }
+  }
+}
