@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "die.h"
+#include "network.h"
 
 /* Largest id the TypeScript side can hold exactly (Number.MAX_SAFE_INTEGER). */
 #define MAX_ID 9007199254740991ULL
@@ -38,6 +39,18 @@ struct run {
 
 static struct run *runs;
 static size_t n_runs, cap_runs;
+
+/* Network namespaces made ahead (launcher.h): fds, close-on-exec. */
+static int spare_netns[LAUNCHER_SPARE_NETNS];
+static size_t n_spare_netns;
+/* An fd of the launcher's own network namespace, to return to; -1: no
+ * spares are made. */
+static int host_netns = -1;
+/* Making a spare failed; tried again when the next run starts. */
+static bool spare_failed;
+/* The fd number a run finds its spare at (--netns-fd). */
+#define RUN_NETNS_FD 4
+#define RUN_NETNS_FD_TEXT "4"
 
 /* Everything read from stdin and not yet handled. */
 static char *input;
@@ -114,7 +127,8 @@ static void move_fd(int fd, int target) {
 }
 
 static __attribute__((noreturn)) void exec_run(char **argv, int status_w,
-                                               int err_w, pid_t launcher) {
+                                               int err_w, int netns,
+                                               pid_t launcher) {
   /* Only async-signal-safe calls between fork and exec. A launcher that
    * dies (even of SIGKILL) stops its runs: the helper turns SIGTERM into
    * ending its sandbox. The signal survives the exec (prctl(2)). */
@@ -128,6 +142,11 @@ static __attribute__((noreturn)) void exec_run(char **argv, int status_w,
   sigprocmask(SIG_SETMASK, &none, NULL);
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0) _exit(127);
+  /* Out of the way of fds 0-4 first; moved to RUN_NETNS_FD last. */
+  if (netns >= 0) {
+    netns = fcntl(netns, F_DUPFD_CLOEXEC, 10);
+    if (netns < 0) _exit(127);
+  }
   /* fd 3 first: err_w may be 3 itself only if status_w is not, and the
    * launcher's own 0, 1 and 2 are always open, so both are >= 3. */
   if (err_w == 3) {
@@ -138,6 +157,7 @@ static __attribute__((noreturn)) void exec_run(char **argv, int status_w,
   move_fd(devnull, STDIN_FILENO);
   move_fd(devnull, STDOUT_FILENO);
   move_fd(err_w, STDERR_FILENO);
+  if (netns >= 0) move_fd(netns, RUN_NETNS_FD);
   execv("/proc/self/exe", argv);
   dprintf(STDERR_FILENO, "actiond-sandbox --launcher: execv(/proc/self/exe): %s\n",
           strerror(errno));
@@ -151,12 +171,20 @@ static void start_run(uint64_t id, char *payload, size_t len) {
   if (len > 0 && payload[len - 1] != '\0') {
     bad_request("the arguments of run %" PRIu64 " do not end with a NUL byte", id);
   }
+  /* A spare namespace goes to this run; the next is made while it runs. */
+  spare_failed = false;
+  int netns = n_spare_netns > 0 ? spare_netns[--n_spare_netns] : -1;
   size_t argc = 1;
   for (size_t i = 0; i < len; i++) argc += payload[i] == '\0';
-  char **argv = calloc(argc + 1, sizeof(char *));
+  char **argv = calloc(argc + 3, sizeof(char *));
   if (argv == NULL) DIE("calloc");
   argv[0] = "actiond-sandbox";
-  for (size_t i = 0, a = 1; i < len; a++) {
+  size_t first = 1;
+  if (netns >= 0) {
+    argv[first++] = "--netns-fd";
+    argv[first++] = RUN_NETNS_FD_TEXT;
+  }
+  for (size_t i = 0, a = first; i < len; a++) {
     argv[a] = payload + i;
     i += strlen(payload + i) + 1;
   }
@@ -165,6 +193,7 @@ static void start_run(uint64_t id, char *payload, size_t len) {
   if (pipe2(status_pipe, O_CLOEXEC) < 0) {
     failed(id, errno, "pipe2");
     free(argv);
+    if (netns >= 0) close(netns);
     return;
   }
   if (pipe2(err_pipe, O_CLOEXEC) < 0) {
@@ -172,13 +201,16 @@ static void start_run(uint64_t id, char *payload, size_t len) {
     close(status_pipe[0]);
     close(status_pipe[1]);
     free(argv);
+    if (netns >= 0) close(netns);
     return;
   }
   pid_t self = getpid();
   pid_t pid = fork();
-  if (pid == 0) exec_run(argv, status_pipe[1], err_pipe[1], self);
+  if (pid == 0) exec_run(argv, status_pipe[1], err_pipe[1], netns, self);
   int fork_errno = errno;
   free(argv);
+  /* Used once: the run holds the only other fd of it. */
+  if (netns >= 0 && close(netns) < 0) DIE("close");
   if (close(status_pipe[1]) < 0 || close(err_pipe[1]) < 0) DIE("close");
   if (pid < 0) {
     close(status_pipe[0]);
@@ -316,6 +348,26 @@ static void reap(void) {
   }
 }
 
+/* Whether a spare network namespace should be made now. */
+static bool want_spare(void) {
+  return host_netns >= 0 && !stopping && !spare_failed &&
+         n_spare_netns < LAUNCHER_SPARE_NETNS;
+}
+
+/* Makes one spare; a failure (a namespace limit, say) is said once on
+ * stderr and leaves runs to make their own until the next run starts. */
+static void make_spare(void) {
+  int fd = network_make_spare(host_netns);
+  if (fd < 0) {
+    dprintf(STDERR_FILENO,
+            "actiond-sandbox --launcher: cannot make a network namespace ahead: %s\n",
+            strerror(errno));
+    spare_failed = true;
+    return;
+  }
+  spare_netns[n_spare_netns++] = fd;
+}
+
 static void stop_all(void) {
   static bool signalled;
   if (signalled) return;
@@ -340,6 +392,8 @@ void launcher_main(void) {
   if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) DIE("sigprocmask");
   int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) DIE("signalfd");
+  /* Without it no spares: each run makes its own namespace, as before. */
+  host_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 
   struct pollfd *fds = NULL;
   size_t cap_fds = 0;
@@ -353,7 +407,8 @@ void launcher_main(void) {
       fds[n++] = (struct pollfd){.fd = runs[i].status.fd, .events = POLLIN};
       fds[n++] = (struct pollfd){.fd = runs[i].err.fd, .events = POLLIN};
     }
-    if (poll(fds, n, -1) < 0) {
+    /* With a spare to make, only look for what is already there. */
+    if (poll(fds, n, want_spare() ? 0 : -1) < 0) {
       if (errno == EINTR) continue;
       DIE("poll");
     }
@@ -380,6 +435,8 @@ void launcher_main(void) {
         i++;
       }
     }
+    /* After the requests and answers: a run just started is on its way. */
+    if (want_spare()) make_spare();
   }
   _exit(0);
 }

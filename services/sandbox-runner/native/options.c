@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "die.h"
 
@@ -23,6 +24,7 @@ enum flag_id {
   FLAG_ENV,
   FLAG_HOSTNAME,
   FLAG_NETWORK,
+  FLAG_NETNS_FD,
   FLAG_CGROUP_PROCS,
   FLAG_TIMEOUT_MS,
   FLAG_KILL_DELAY_MS,
@@ -52,6 +54,7 @@ static const struct flag flags[] = {
     {"--env", 1, FLAG_ENV},
     {"--hostname", 1, FLAG_HOSTNAME},
     {"--network", 0, FLAG_NETWORK},
+    {"--netns-fd", 1, FLAG_NETNS_FD},
     {"--cgroup-procs", 1, FLAG_CGROUP_PROCS},
     {"--timeout-ms", 1, FLAG_TIMEOUT_MS},
     {"--kill-delay-ms", 1, FLAG_KILL_DELAY_MS},
@@ -173,7 +176,7 @@ static void add_mount(struct options *opt, enum mount_kind kind,
 }
 
 void options_parse(int argc, char **argv, struct options *opt) {
-  *opt = (struct options){.status_fd = -1, .hostname = "localhost"};
+  *opt = (struct options){.status_fd = -1, .netns_fd = -1, .hostname = "localhost"};
   find_status_fd(argc, argv, opt);
 
   /* Each step and each variable takes at least one argument, so argc bounds
@@ -237,6 +240,16 @@ void options_parse(int argc, char **argv, struct options *opt) {
         opt->hostname = a;
         break;
       case FLAG_NETWORK: opt->network = true; break;
+      case FLAG_NETNS_FD: {
+        uint64_t fd = parse_u64(f->name, a, INT_MAX);
+        if (fd <= 2) FAIL("--netns-fd: %d is stdin, stdout or stderr", (int)fd);
+        /* The action must not inherit it. */
+        if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0) {
+          DIE("--netns-fd: fcntl(%d, F_SETFD, FD_CLOEXEC)", (int)fd);
+        }
+        opt->netns_fd = (int)fd;
+        break;
+      }
       case FLAG_CGROUP_PROCS: {
         check_host_path(f->name, a);
         const char *base = strrchr(a, '/') + 1;
@@ -265,4 +278,12 @@ void options_parse(int argc, char **argv, struct options *opt) {
   if (opt->workdir == NULL) FAIL("--workdir is required");
   if (!have_uid) FAIL("--uid is required");
   if (!have_gid) FAIL("--gid is required");
+  if (opt->netns_fd >= 0 && opt->netns_fd == opt->status_fd) {
+    FAIL("--netns-fd: %d is also the --status-fd", opt->netns_fd);
+  }
+  if (opt->netns_fd >= 0 && opt->network) {
+    /* A spare the launcher handed over; the host's namespace was asked for. */
+    if (close(opt->netns_fd) < 0) DIE("close(--netns-fd %d)", opt->netns_fd);
+    opt->netns_fd = -1;
+  }
 }

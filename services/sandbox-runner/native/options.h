@@ -36,6 +36,10 @@
  *   --hostname NAME     hostname in the sandbox's UTS namespace (localhost)
  *   --network           keep the host's network namespace; without it the
  *                       action gets a new one with only loopback, brought up
+ *   --netns-fd N        an open fd (>= 3) of a network namespace made for this
+ *                       run alone, loopback already up, to enter instead of
+ *                       creating one (the launcher passes its spares this
+ *                       way; launcher.h); closed unused with --network
  *   --cgroup-procs PATH a cgroup.procs file the action joins before exec
  *                       (repeat: one per cgroup v1 hierarchy, or one on v2;
  *                       how it joins: cgroups.h); a cgroup.kill beside it is
@@ -82,6 +86,7 @@ struct options {
   gid_t gid;
   const char *hostname;
   bool network;
+  int netns_fd; /* -1: none; else entered instead of a new namespace */
   struct mount_step *mounts;
   size_t n_mounts;
   const char **cgroup_procs;

@@ -30,7 +30,15 @@ static pid_t start_pid1(const struct options *opt, const struct cgroups *cg,
   if (pipe2(pipe_fds, O_CLOEXEC) < 0) DIE("pipe2");
   unsigned long flags =
       CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
-  if (!opt->network) flags |= CLONE_NEWNET;
+  if (opt->netns_fd >= 0) {
+    /* A namespace made ahead for this run (--netns-fd): entered here, so
+     * that PID 1 is born in it. This process needs no network of its own. */
+    if (setns(opt->netns_fd, CLONE_NEWNET) < 0) {
+      DIE("--netns-fd: setns(%d, CLONE_NEWNET)", opt->netns_fd);
+    }
+  } else if (!opt->network) {
+    flags |= CLONE_NEWNET;
+  }
   /* The raw system call with a NULL stack behaves like fork(): the child
    * continues on a copy-on-write copy of our stack (clone(2), "C library/
    * kernel differences"), so no separate stack is needed. Every
@@ -43,6 +51,7 @@ static pid_t start_pid1(const struct options *opt, const struct cgroups *cg,
     pid1_main(opt, cg, pipe_fds[1]);
   }
   if (close(pipe_fds[1]) < 0) DIE("close");
+  if (opt->netns_fd >= 0 && close(opt->netns_fd) < 0) DIE("close(--netns-fd)");
   if (fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK) < 0) DIE("fcntl(O_NONBLOCK)");
   *report_fd = pipe_fds[0];
   return pid;

@@ -81,10 +81,13 @@ void pid1_main(const struct options *opt, const struct cgroups *cg,
                int report_fd) {
   die_report_to(report_fd, "E ");
   check_pid1();
+  /* Already entered by the outer process; the action must not get it. */
+  if (opt->netns_fd >= 0 && close(opt->netns_fd) < 0) DIE("close(--netns-fd)");
   setup_self_destruction(report_fd);
   mounts_make_private();
   mounts_build_root(opt);
-  if (!opt->network) network_bring_up_loopback();
+  /* A namespace from --netns-fd came with loopback up. */
+  if (!opt->network && opt->netns_fd < 0) network_bring_up_loopback();
   set_hostname(opt->hostname);
   mounts_enter_root(opt);
   pid_t action = action_spawn(opt, cg);

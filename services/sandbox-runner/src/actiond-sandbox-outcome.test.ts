@@ -226,6 +226,20 @@ test('a status fd that is not open is refused on stderr', { skip }, async () => 
   assert.match(stdio.stderr, /--status-fd: 1 is stdin, stdout or stderr/);
 });
 
+test('a --netns-fd that is not an open network namespace other than stdio and the status fd is refused, naming it', { skip }, async () => {
+  const stdio = await runHelper(['--netns-fd', '2', ...required, '--', 'true']);
+  assert.match(stdio.stderr, /--netns-fd: 2 is stdin, stdout or stderr/);
+  const closed = await runHelper(['--status-fd', '3', '--netns-fd', '9', ...required, '--', 'true']);
+  assert.equal(closed.exitCode, SANDBOX_SETUP_FAILED_EXIT_CODE);
+  assert.match(closed.statusText, /^setup-error options\.c:\d+: --netns-fd: fcntl\(9, F_SETFD, FD_CLOEXEC\): Bad file descriptor\n$/);
+  const same = await runHelper(['--status-fd', '3', '--netns-fd', '3', ...required, '--', 'true']);
+  assert.match(same.statusText, /--netns-fd: 3 is also the --status-fd/);
+  // fd 3 is the status pipe, which is no network namespace.
+  const notNamespace = await runHelper(['--netns-fd', '3', ...required, '--', 'true']);
+  assert.equal(notNamespace.exitCode, SANDBOX_SETUP_FAILED_EXIT_CODE);
+  assert.match(notNamespace.stderr, /outer\.c:\d+: --netns-fd: setns\(3, CLONE_NEWNET\): Invalid argument/);
+});
+
 test('host files for output that cannot be opened are a setup error', { skip }, () =>
   withDirs(async (dirs) => {
     const run = await runPlan(testPlan(dirs, { stdoutPath: '/no/such/dir/stdout' }));

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { stat } from 'node:fs/promises';
+import { readdir, readlink, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AnswerParser, ForkServerSandboxHelperLauncher } from './fork-server-sandbox-helper-launcher.ts';
 import { sandboxHelperArgs } from './sandbox-helper-args.ts';
@@ -61,6 +61,37 @@ test('terminate stops a running sandbox; one that ended is not signalled', { ski
     running.terminate();
     const exit = await running.exit;
     assert.equal(parseSandboxHelperStatus(exit.statusText).kind, 'signal');
+  }));
+
+/** The network namespaces the launcher holds fds of. */
+async function launcherNamespaces(pid: number): Promise<string[]> {
+  const links = await Promise.all((await readdir(`/proc/${pid}/fd`)).map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+  return links.filter((link) => link.startsWith('net:['));
+}
+
+test('each run gets a network namespace made ahead by the launcher, its own: only loopback, up, never the host\'s nor another run\'s', { skip: needsRoot, timeout: 30_000 }, () =>
+  withLauncher(async (launcher, dirs) => {
+    // Without --stderr in the plan the action's stderr is the helper's, which the launcher relays.
+    const script = "{ readlink /proc/self/ns/net; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; (exec 3<>/dev/tcp/127.0.0.1/9) 2>&1 | sed 's/.*: //'; } >&2; sleep 0.3";
+    const namespaceOf = (exit: { exitCode: number | null; stderr: string }): string => {
+      assert.equal(exit.exitCode, 0, exit.stderr);
+      const [namespace, ...rest] = exit.stderr.split('\n');
+      // Only lo, and it is up: a down one says "Network is unreachable" (bash may try twice).
+      assert.match(rest.join('\n'), /^lo\n(Connection refused\n)+$/);
+      return namespace!;
+    };
+    const host = await readlink('/proc/self/ns/net');
+    const first = namespaceOf(await launcher.launch(bashArgs(dirs, script)).exit);
+    await sleep(200);
+    // It also holds its own namespace's, to return to after making each spare.
+    const spares = (await launcherNamespaces(launcher.launcherPid!)).filter((namespace) => namespace !== host);
+    assert.equal(spares.length, 2, `two namespaces are kept ready: ${spares.join(', ')}`);
+    assert.ok(!spares.includes(first) && !spares.includes(host));
+    const next = namespaceOf(await launcher.launch(bashArgs(dirs, script)).exit);
+    assert.ok(spares.includes(next), `the run entered a spare (${next} of ${spares.join(', ')})`);
+    const together = (await Promise.all([1, 2, 3].map(() => launcher.launch(bashArgs(dirs, script)).exit))).map(namespaceOf);
+    assert.equal(new Set(together).size, 3, `runs at the same time share no namespace: ${together.join(', ')}`);
+    assert.ok(!together.includes(host), 'never the host\'s namespace');
   }));
 
 test('a launcher that dies fails every run it served, saying how, stops their sandboxes, and the next launch starts a new one', { skip: needsRoot, timeout: 30_000 }, () =>
