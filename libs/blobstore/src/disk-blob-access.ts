@@ -20,6 +20,7 @@ import type { BlobFiles, ExecutableBlobFile } from './blob-files.ts';
 import { BlobWriter } from './blob-writer.ts';
 import { DiskLayout, SHARDS } from './disk-layout.ts';
 import { ExistenceIndex } from './existence-index.ts';
+import type { ExistenceIndexLookup } from './existence-index-lookup.ts';
 import { DIRECT_STEPS, describeType, fileSteps, SMALL_FILE_BYTES, type FileSteps } from './file-steps.ts';
 import { errnoCode, fileSystemError } from './file-system-error.ts';
 import { TempDirectory } from './temp-directory.ts';
@@ -71,7 +72,7 @@ const DEFAULT_CHUNK_BYTES = 64 * 1024;
  * removing the file, so the client re-uploads it. Content damage that keeps the size
  * is not detected on read (that would mean hashing every read).
  */
-export class DiskBlobAccess implements BlobAccess, BlobFiles {
+export class DiskBlobAccess implements BlobAccess, BlobFiles, ExistenceIndexLookup {
   readonly digestFunction: DigestFunction;
   /** Where the files are. */
   readonly layout: DiskLayout;
@@ -138,6 +139,11 @@ export class DiskBlobAccess implements BlobAccess, BlobFiles {
     const missing: Digest[] = [];
     for (const digest of digests) if (!this.#index.has(digest)) missing.push(digest);
     return DigestSet.of(missing);
+  }
+
+  /** From the index, as findMissing answers; the hash is checked lowercase hex of this store's function's length. */
+  hasHexDigest(bytes: Uint8Array, start: number, sizeBytes: number): boolean {
+    return this.#index.hasHex(bytes, start, this.digestFunction.hashLengthHex, sizeBytes);
   }
 
   async get(digest: Digest): Promise<Buffer> {

@@ -5,6 +5,12 @@ import { ExistenceIndex } from './existence-index.ts';
 
 const HASH = 'ef'.repeat(32);
 
+/** index.hasHex for the digest's hash written as ASCII in the middle of a larger buffer, as in a request. */
+function hasHexOf(index: ExistenceIndex, digest: Digest): boolean {
+  const bytes = Buffer.from(`xyz${digest.hash}0123`, 'latin1');
+  return index.hasHex(bytes, 3, digest.hash.length, digest.sizeBytes);
+}
+
 test('a blob is present only with the exact size it was stored with', () => {
   const index = new ExistenceIndex();
   index.add(HASH, 10);
@@ -54,6 +60,7 @@ test('random adds and removes agree with a Map model through several resizes', (
   // A small pool of prefixes forces long probe runs and backward shifts across them.
   const hashOf = (n: number): string => `${(n % 37).toString(16).padStart(8, '0')}${n.toString(16).padStart(56, '0')}`;
   const probes = new Map(Array.from({ length: 6_000 }, (_, m) => [hashOf(m), [0, 1, 2].map((s) => Digest.parse(hashOf(m), s))] as const));
+  const hexBytes = new Map([...probes.keys()].map((h) => [h, Buffer.from(h, 'latin1')]));
   const index = new ExistenceIndex();
   const model = new Map<string, number>();
   for (let step = 0; step < 40_000; step++) {
@@ -71,7 +78,10 @@ test('random adds and removes agree with a Map model through several resizes', (
     if (step % 4_999 === 0 || step === 39_999) {
       assert.equal(index.count, model.size, `count at step ${step}`);
       for (const [h, sizes] of probes) {
-        sizes.forEach((digest, s) => assert.equal(index.has(digest), model.get(h) === s, `${h}/${s} at step ${step}`));
+        sizes.forEach((digest, s) => {
+          assert.equal(index.has(digest), model.get(h) === s, `${h}/${s} at step ${step}`);
+          assert.equal(index.hasHex(hexBytes.get(h)!, 0, 64, s), model.get(h) === s, `hasHex ${h}/${s} at step ${step}`);
+        });
       }
     }
   }
@@ -102,4 +112,23 @@ test('removals keep every member findable when probe runs wrap around the end of
       }
     }
   }
+});
+
+test('hasHex on request bytes answers as has() on the parsed digest: exact size, full hash, exact length', () => {
+  const index = new ExistenceIndex(7);
+  const same = (tail: string): string => `01234567${tail.repeat(56 / tail.length)}`;
+  for (const tail of ['a', 'b', 'c']) index.add(same(tail), 5);
+  index.remove(Digest.parse(same('b'), 5));
+  for (const tail of ['a', 'b', 'c', 'd']) {
+    for (const size of [0, 5, 6]) {
+      const digest = Digest.parse(same(tail), size);
+      assert.equal(hasHexOf(index, digest), index.has(digest), `${digest}`);
+    }
+  }
+  assert.ok(hasHexOf(index, Digest.parse(same('a'), 5)));
+  // Only as many bytes as `length` are the hash: a stored hash is not found by a longer or shorter text.
+  const bytes = Buffer.from(`${same('a')}ff`, 'latin1');
+  assert.ok(index.hasHex(bytes, 0, 64, 5));
+  assert.ok(!index.hasHex(bytes, 0, 66, 5));
+  assert.ok(!index.hasHex(bytes, 0, 62, 5));
 });

@@ -49,6 +49,25 @@ export class ExistenceIndex {
     return slot !== EMPTY_SLOT && this.#sizes[this.#slots[slot]!] === digest.sizeBytes;
   }
 
+  /**
+   * {@link ExistenceIndex.has} for a hash still in a request's bytes: true when a blob
+   * is indexed whose hash is the text in `bytes[start, start + length)` and whose size
+   * is exactly `sizeBytes`. No string is made: FindMissingBlobs asks this 100,000
+   * times per call straight from the protobuf. The caller has checked that the text
+   * is lowercase hex of at least 8 digits (a digest function's length).
+   */
+  hasHex(bytes: Uint8Array, start: number, length: number, sizeBytes: number): boolean {
+    const prefix = prefixOfBytes(bytes, start);
+    const slots = this.#slots;
+    const prefixes = this.#prefixes;
+    for (let i = this.#home(prefix); ; i = (i + 1) & this.#mask) {
+      const entry = slots[i]!;
+      if (entry === EMPTY_SLOT) return false;
+      // Hashes are unique in the index: the first full match decides.
+      if (prefixes[i] === prefix && textEquals(this.#hashes[entry]!, bytes, start, length)) return this.#sizes[entry] === sizeBytes;
+    }
+  }
+
   /** Records a stored blob (a second size for the same hash replaces the first). */
   add(hash: string, sizeBytes: number): void {
     const slot = this.#slotOf(hash);
@@ -137,4 +156,24 @@ function prefixOf(hash: string): number {
     value = (value << 4) | (c <= 57 ? c - 48 : c - 87);
   }
   return value >>> 0;
+}
+
+/** {@link prefixOf} of the hex text at `bytes[start, start + 8)`. */
+function prefixOfBytes(bytes: Uint8Array, start: number): number {
+  let value = 0;
+  for (let i = start; i < start + 8; i++) {
+    const c = bytes[i]!;
+    value = (value << 4) | (c <= 57 ? c - 48 : c - 87);
+  }
+  return value >>> 0;
+}
+
+/**
+ * Whether `text` (ASCII) is the same as the bytes at `bytes[start, start + length)`.
+ * Compared from the end: callers compare only when the first 8 digits already match.
+ */
+function textEquals(text: string, bytes: Uint8Array, start: number, length: number): boolean {
+  if (text.length !== length) return false;
+  for (let i = length - 1; i >= 0; i--) if (text.charCodeAt(i) !== bytes[start + i]) return false;
+  return true;
 }

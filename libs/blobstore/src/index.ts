@@ -3,6 +3,7 @@ export type { BlobFiles, ExecutableBlobFile } from './blob-files.ts';
 export { DiskBlobAccess } from './disk-blob-access.ts';
 export type { DiskBlobAccessOptions, DiskBlobAccessStats } from './disk-blob-access.ts';
 export { DiskKeyValueStore } from './disk-key-value-store.ts';
+export { hasExistenceIndexLookup, type ExistenceIndexLookup } from './existence-index-lookup.ts';
 export type { DiskKeyValueStoreOptions } from './disk-key-value-store.ts';
 export { DiskLayout } from './disk-layout.ts';
 export { UploadSession, UploadSessions } from './upload-sessions.ts';

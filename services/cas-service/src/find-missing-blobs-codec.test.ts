@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { Digest } from '@actiond/digest';
 import { FindMissingBlobsRequest, FindMissingBlobsResponse } from '@actiond/proto';
 import { FastFindMissingBlobsCodec } from './find-missing-blobs-codec.ts';
+import { FindMissingBlobsWireRequest } from './find-missing-blobs-wire-request.ts';
+import { FindMissingBlobsWireResponse } from './find-missing-blobs-wire-response.ts';
 
 const HASH = 'ab'.repeat(32);
 
@@ -34,8 +36,10 @@ function decodedAlike(bytes: Uint8Array): void {
     assert.throws(() => FastFindMissingBlobsCodec.decodeRequest(buffer));
   } else {
     const decoded = FastFindMissingBlobsCodec.decodeRequest(buffer);
-    // Valid digests come back as Digest instances; compare them as plain messages.
-    assert.deepEqual({ ...decoded, blobDigests: decoded.blobDigests.map((d) => ({ hash: d.hash, sizeBytes: d.sizeBytes })) }, expected);
+    // Valid digests come back as Digest instances, and a request left in its bytes
+    // has its digests behind a getter; compare the fields as plain messages.
+    const { instanceName, digestFunction, blobDigests } = decoded;
+    assert.deepEqual({ instanceName, blobDigests: blobDigests.map((d) => ({ hash: d.hash, sizeBytes: d.sizeBytes })), digestFunction }, expected);
   }
 }
 
@@ -82,4 +86,70 @@ test('responses encode to the bytes ts-proto writes, including default-valued fi
   for (const response of cases) {
     assert.deepEqual(FastFindMissingBlobsCodec.encodeResponse(response), Buffer.from(FindMissingBlobsResponse.encode(response).finish()));
   }
+});
+
+test('requests of plain valid SHA-256 digests stay in their bytes; any other shape is decoded the general way', () => {
+  const HASH2 = '0f'.repeat(32);
+  const plain = FindMissingBlobsRequest.encode({
+    instanceName: 'main/ü',
+    digestFunction: 1,
+    blobDigests: [{ hash: HASH, sizeBytes: 5 }, { hash: HASH2, sizeBytes: 0 }, { hash: HASH, sizeBytes: 2 ** 49 - 1 }, { hash: HASH2, sizeBytes: 300 }],
+  }).finish();
+  const wire = FastFindMissingBlobsCodec.decodeRequest(Buffer.from(plain));
+  assert.ok(wire instanceof FindMissingBlobsWireRequest);
+  decodedAlike(plain);
+  // Fields in another order, as protobuf allows: the same request.
+  const hashField = bytesField(10, HASH);
+  const reordered = Uint8Array.from([24, 1, ...bytesField(18, [...hashField, 16, 5]), ...bytesField(10, 'main')]);
+  assert.ok(FastFindMissingBlobsCodec.decodeRequest(Buffer.from(reordered)) instanceof FindMissingBlobsWireRequest);
+  decodedAlike(reordered);
+  const general = [
+    // size 0 written out, a non-minimal size varint, the size before the hash, a repeated hash field
+    bytesField(18, [...hashField, 16, 0]),
+    bytesField(18, [...hashField, 16, 0x85, 0x00]),
+    bytesField(18, [16, 5, ...hashField]),
+    bytesField(18, [...bytesField(10, HASH2), ...hashField, 16, 5]),
+    // hashes that are not 64 lowercase hex digits, a size of 2^49 or more
+    bytesField(18, [...bytesField(10, HASH.toUpperCase()), 16, 5]),
+    bytesField(18, [...bytesField(10, HASH.slice(2)), 16, 5]),
+    bytesField(18, [...bytesField(10, `${HASH}ab`), 16, 5]),
+    bytesField(18, [...hashField, 16, ...varint(2 ** 49)]),
+    // an unknown field in a digest and in the request, a large digest_function
+    bytesField(18, [...hashField, 16, 5, 24, 1]),
+    [...bytesField(18, [...hashField, 16, 5]), 32, 1],
+    [...bytesField(18, [...hashField, 16, 5]), 24, 0x80, 0x01],
+    // truncated entry
+    bytesField(18, [...hashField, 16, 5]).slice(0, 40),
+  ];
+  for (const shape of general) {
+    const bytes = Uint8Array.from(shape);
+    let decoded: unknown;
+    try {
+      decoded = FastFindMissingBlobsCodec.decodeRequest(Buffer.from(bytes));
+    } catch {
+      // Rejected: decodedAlike checks ts-proto rejects it too.
+    }
+    assert.ok(!(decoded instanceof FindMissingBlobsWireRequest), `${Buffer.from(bytes).toString('hex')} stayed in its bytes`);
+    decodedAlike(bytes);
+  }
+});
+
+test('a request kept in its bytes tells where each digest entry and hash lie', () => {
+  const bytes = Buffer.from(FindMissingBlobsRequest.encode({ instanceName: 'x', digestFunction: 0, blobDigests: [{ hash: HASH, sizeBytes: 0 }, { hash: HASH, sizeBytes: 300 }] }).finish());
+  const wire = FastFindMissingBlobsCodec.decodeRequest(bytes) as FindMissingBlobsWireRequest;
+  assert.equal(wire.count, 2);
+  assert.deepEqual([...wire.sizes], [0, 300]);
+  // instance_name takes 3 bytes; the first entry 2 + 66, the second 2 + 66 + 3.
+  assert.deepEqual([...wire.entryStarts], [3, 71]);
+  assert.deepEqual([wire.entryEnd(0), wire.entryEnd(1)], [71, 142]);
+  assert.equal(bytes.toString('latin1', wire.hashStart(1), wire.hashStart(1) + 64), HASH);
+  const [first] = wire.blobDigests;
+  assert.ok(first instanceof Digest && first.equals(Digest.parse(HASH, 0)));
+});
+
+test('a response already in bytes is sent as those bytes, and reads back as its digests', () => {
+  const encoded = Buffer.from(FindMissingBlobsResponse.encode({ missingBlobDigests: [{ hash: HASH, sizeBytes: 7 }] }).finish());
+  const response = new FindMissingBlobsWireResponse(encoded);
+  assert.equal(FastFindMissingBlobsCodec.encodeResponse(response), encoded);
+  assert.deepEqual(response.missingBlobDigests, [{ hash: HASH, sizeBytes: 7 }]);
 });

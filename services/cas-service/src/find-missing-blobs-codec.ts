@@ -1,5 +1,7 @@
 import { Digest } from '@actiond/digest';
 import { FindMissingBlobsRequest, FindMissingBlobsResponse, type Digest as ProtoDigest, type DigestFunction_Value } from '@actiond/proto';
+import { FindMissingBlobsWireRequest } from './find-missing-blobs-wire-request.ts';
+import { FindMissingBlobsWireResponse } from './find-missing-blobs-wire-response.ts';
 
 /**
  * A faster drop-in for ts-proto's FindMissingBlobsRequest decode and
@@ -15,15 +17,22 @@ import { FindMissingBlobsRequest, FindMissingBlobsResponse, type Digest as Proto
  * same way as before. Valid SHA-256 digests are returned as {@link Digest}s
  * (structurally the same message); the rest are validated, and rejected,
  * in the handler as before.
+ *
+ * Before all that, a request whose digests all have the plain shape of valid
+ * SHA-256 digests is not decoded at all but kept in its bytes, as a
+ * {@link FindMissingBlobsWireRequest} (the same message, its digests made
+ * on demand), for the handler's wire path; a {@link FindMissingBlobsWireResponse}
+ * the handler returns is sent as the bytes it already is.
  */
 export const FastFindMissingBlobsCodec = Object.freeze({
   /** The request as `FindMissingBlobsRequest.decode(bytes)` returns it. */
   decodeRequest(bytes: Buffer): FindMissingBlobsRequest {
-    return decodeFast(bytes) ?? FindMissingBlobsRequest.decode(bytes);
+    return FindMissingBlobsWireRequest.decode(bytes) ?? decodeFast(bytes) ?? FindMissingBlobsRequest.decode(bytes);
   },
 
   /** The same bytes as `FindMissingBlobsResponse.encode(response).finish()`. */
   encodeResponse(response: FindMissingBlobsResponse): Buffer {
+    if (response instanceof FindMissingBlobsWireResponse) return response.bytes;
     return encodeFast(response) ?? Buffer.from(FindMissingBlobsResponse.encode(response).finish());
   },
 });

@@ -1,7 +1,10 @@
+import { hasExistenceIndexLookup } from '@actiond/blobstore';
 import { Digest } from '@actiond/digest';
 import type { FindMissingBlobsRequest, FindMissingBlobsResponse } from '@actiond/proto';
 import type { UnaryHandler } from '@actiond/rpc';
 import { checkCasRequest, type CasDependencies } from './cas-dependencies.ts';
+import { findMissingOnWire } from './find-missing-blobs-wire.ts';
+import { FindMissingBlobsWireRequest, WIRE_HASH_HEX_LENGTH } from './find-missing-blobs-wire-request.ts';
 import { parseRequestDigest } from './request-digest.ts';
 
 /**
@@ -10,12 +13,21 @@ import { parseRequestDigest } from './request-digest.ts';
  * fails the call with INVALID_ARGUMENT naming its index (there is no
  * per-digest status to put it in).
  *
- * Built for 100,000-digest requests: digests are parsed in one synchronous
- * loop and the store is asked once.
+ * Built for 100,000-digest requests. A request the codec left in its bytes
+ * (FindMissingBlobsWireRequest: only valid digests, in the plain shape), to
+ * a store with an in-memory index (ExistenceIndexLookup), is answered on the
+ * bytes (find-missing-blobs-wire.ts). Otherwise digests are parsed in one
+ * synchronous loop and the store is asked once.
  */
 export function findMissingBlobs(deps: CasDependencies): UnaryHandler<FindMissingBlobsRequest, FindMissingBlobsResponse> {
+  const store = deps.blobs;
+  const wireStore = hasExistenceIndexLookup(store) && store.digestFunction.hashLengthHex === WIRE_HASH_HEX_LENGTH ? store : undefined;
   return async (request) => {
     const fn = checkCasRequest(request, deps);
+    if (wireStore !== undefined && request instanceof FindMissingBlobsWireRequest) {
+      const answer = findMissingOnWire(request, wireStore, fn.emptyDigest);
+      if (answer !== undefined) return answer;
+    }
     const requested = request.blobDigests;
     const digests = new Array<Digest>(requested.length);
     for (let i = 0; i < requested.length; i++) {
@@ -25,7 +37,7 @@ export function findMissingBlobs(deps: CasDependencies): UnaryHandler<FindMissin
         ? digest
         : parseRequestDigest(digest, `blob_digests[${i}]`, fn);
     }
-    const missing = await deps.blobs.findMissing(digests);
+    const missing = await store.findMissing(digests);
     const empty = fn.emptyDigest;
     const missingBlobDigests: Digest[] = [];
     for (const digest of missing) if (!digest.equals(empty)) missingBlobDigests.push(digest);
