@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lstat, mkdtemp, readFile, readlink, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -6,18 +6,32 @@ import { status } from '@grpc/grpc-js';
 import { SHA256 } from '@actiond/digest';
 import { Directory } from '@actiond/proto';
 import { ActiondError, PreconditionFailureDetail } from '@actiond/status';
+import * as fs from 'node:fs';
 import { ExecrootMaterializer, INPUT_DIRECTORY_MODE } from './execroot-materializer.ts';
+import type { LinkFileSystem } from './link-job.ts';
+import { SynchronousTreeLinker } from './synchronous-tree-linker.ts';
+import type { TreeLinker } from './tree-linker.ts';
+import { WorkerPoolTreeLinker } from './worker-pool-tree-linker.ts';
 import { InputTreeLoader } from './input-tree-loader.ts';
 import { BlobDirectorySource, executable, file, openTestStore, storeDirectory, storeTree, symlink } from './input-fixture.ts';
 import type { TestStore } from './input-fixture.ts';
 
 const needsRoot = process.getuid?.() !== 0 ? 'input directories are made root-owned: needs root' : false;
 
-async function withStore(fn: (store: TestStore, materializer: ExecrootMaterializer) => Promise<void>): Promise<void> {
+const pool = new WorkerPoolTreeLinker(3);
+after(() => pool.close());
+
+/** Every rule about what ends up on disk holds whichever linker made it. */
+const LINKERS: readonly (readonly [string, TreeLinker])[] = [
+  ['made in place', new SynchronousTreeLinker()],
+  ['made on worker threads', pool],
+];
+
+async function withStore(fn: (store: TestStore, materializer: ExecrootMaterializer) => Promise<void>, linker?: TreeLinker): Promise<void> {
   const store = await openTestStore();
   try {
     const loader = new InputTreeLoader(new BlobDirectorySource(store.blobs), SHA256);
-    await fn(store, new ExecrootMaterializer(loader, store.blobs, SHA256.emptyDigest));
+    await fn(store, new ExecrootMaterializer(loader, store.blobs, SHA256.emptyDigest, linker));
   } finally {
     await store.dispose();
   }
@@ -32,86 +46,94 @@ function code(expected: status, pattern: RegExp) {
   };
 }
 
-test('inputs are hard links to the CAS blob files, executables to the 0555 variant, with no bytes copied', { skip: needsRoot }, () =>
-  withStore(async (store, materializer) => {
-    const root = await storeTree(store.blobs, {
-      'a.txt': file('alpha'),
-      tool: executable('#!/bin/sh\necho hi\n'),
-      sub: { 'b.txt': file('beta'), link: symlink('../a.txt'), abs: symlink('/etc/passwd') },
-    });
-    const target = join(store.root, 'execroot');
-    const stats = await materializer.materialize(root, target);
+for (const [how, linker] of LINKERS) {
+  test(`inputs are hard links to the CAS blob files, executables to the 0555 variant, with no bytes copied (${how})`, { skip: needsRoot }, () =>
+    withStore(async (store, materializer) => {
+      const root = await storeTree(store.blobs, {
+        'a.txt': file('alpha'),
+        tool: executable('#!/bin/sh\necho hi\n'),
+        sub: { 'b.txt': file('beta'), link: symlink('../a.txt'), abs: symlink('/etc/passwd') },
+      });
+      const target = join(store.root, 'execroot');
+      const stats = await materializer.materialize(root, target);
 
-    const a = await lstat(join(target, 'a.txt'));
-    const blobA = await lstat(store.blobs.pathOf(SHA256.compute(Buffer.from('alpha'))));
-    assert.equal(a.ino, blobA.ino);
-    assert.equal(a.mode & 0o7777, 0o444);
-    assert.equal(a.uid, 0);
-    const tool = await lstat(join(target, 'tool'));
-    assert.equal(tool.mode & 0o7777, 0o555);
-    const toolBlob = await store.blobs.executablePathOf(SHA256.compute(Buffer.from('#!/bin/sh\necho hi\n')));
-    assert.equal(tool.ino, (await lstat(toolBlob.path)).ino);
-    assert.equal(await readFile(join(target, 'sub/b.txt'), 'utf8'), 'beta');
-    assert.equal(await readlink(join(target, 'sub/link')), '../a.txt');
-    assert.equal(await readlink(join(target, 'sub/abs')), '/etc/passwd');
-    for (const dir of ['', 'sub']) {
-      const info = await lstat(join(target, dir));
-      assert.equal(info.mode & 0o7777, INPUT_DIRECTORY_MODE, `mode of "${dir}"`);
-      assert.equal(info.uid, 0);
-    }
-    // The executable variant had to be made once, by copying: that is counted.
-    assert.deepEqual(stats, { filesLinked: 3, bytesLinked: 5 + 18 + 4, filesCopied: 1, bytesCopied: 18, directories: 2, symlinks: 2 });
-  }));
+      const a = await lstat(join(target, 'a.txt'));
+      const blobA = await lstat(store.blobs.pathOf(SHA256.compute(Buffer.from('alpha'))));
+      assert.equal(a.ino, blobA.ino);
+      assert.equal(a.mode & 0o7777, 0o444);
+      assert.equal(a.uid, 0);
+      const tool = await lstat(join(target, 'tool'));
+      assert.equal(tool.mode & 0o7777, 0o555);
+      const toolBlob = await store.blobs.executablePathOf(SHA256.compute(Buffer.from('#!/bin/sh\necho hi\n')));
+      assert.equal(tool.ino, (await lstat(toolBlob.path)).ino);
+      assert.equal(await readFile(join(target, 'sub/b.txt'), 'utf8'), 'beta');
+      assert.equal(await readlink(join(target, 'sub/link')), '../a.txt');
+      assert.equal(await readlink(join(target, 'sub/abs')), '/etc/passwd');
+      for (const dir of ['', 'sub']) {
+        const info = await lstat(join(target, dir));
+        assert.equal(info.mode & 0o7777, INPUT_DIRECTORY_MODE, `mode of "${dir}"`);
+        assert.equal(info.uid, 0);
+      }
+      // The executable variant had to be made once, by copying: that is counted.
+      assert.deepEqual(stats, { filesLinked: 3, bytesLinked: 5 + 18 + 4, filesCopied: 1, bytesCopied: 18, directories: 2, symlinks: 2 });
+    }, linker));
+}
 
-test('a subtree listed at two places is created at both, and empty files are created rather than linked', { skip: needsRoot }, () =>
-  withStore(async (store, materializer) => {
-    const shared = { 'x.txt': file('x'), 'empty': file('') };
-    const root = await storeTree(store.blobs, { one: shared, two: { deeper: shared } });
-    const target = join(store.root, 'execroot');
-    const stats = await materializer.materialize(root, target);
-    for (const dir of ['one', 'two/deeper']) {
-      assert.deepEqual((await readdir(join(target, dir))).sort(), ['empty', 'x.txt']);
-      const empty = await lstat(join(target, dir, 'empty'));
-      assert.equal(empty.size, 0);
-      assert.equal(empty.nlink, 1);
-      assert.equal(empty.mode & 0o7777, 0o444);
-    }
-    assert.equal(stats.filesLinked, 4);
-    assert.equal(stats.bytesLinked, 2);
-    assert.equal(stats.directories, 4);
-  }));
+for (const [how, linker] of LINKERS) {
+  test(`a subtree listed at two places is created at both, and empty files are created rather than linked (${how})`, { skip: needsRoot }, () =>
+    withStore(async (store, materializer) => {
+      const shared = { 'x.txt': file('x'), 'empty': file('') };
+      const root = await storeTree(store.blobs, { one: shared, two: { deeper: shared } });
+      const target = join(store.root, 'execroot');
+      const stats = await materializer.materialize(root, target);
+      for (const dir of ['one', 'two/deeper']) {
+        assert.deepEqual((await readdir(join(target, dir))).sort(), ['empty', 'x.txt']);
+        const empty = await lstat(join(target, dir, 'empty'));
+        assert.equal(empty.size, 0);
+        assert.equal(empty.nlink, 1);
+        assert.equal(empty.mode & 0o7777, 0o444);
+      }
+      assert.equal(stats.filesLinked, 4);
+      assert.equal(stats.bytesLinked, 2);
+      assert.equal(stats.directories, 4);
+    }, linker));
+}
 
-test('inputs on another filesystem than the CAS are copied, and counted as copies', { skip: needsRoot }, () =>
-  withStore(async (store, materializer) => {
-    const root = await storeTree(store.blobs, { 'a.txt': file('across filesystems') });
-    const elsewhere = await mkdtemp('/dev/shm/sandbox-runner-test-');
-    try {
-      if ((await lstat(elsewhere)).dev === (await lstat(store.root)).dev) return; // one filesystem here: nothing to test
-      const stats = await materializer.materialize(root, join(elsewhere, 'execroot'));
-      assert.equal(await readFile(join(elsewhere, 'execroot/a.txt'), 'utf8'), 'across filesystems');
-      assert.equal((await lstat(join(elsewhere, 'execroot/a.txt'))).mode & 0o7777, 0o444);
-      assert.deepEqual([stats.filesLinked, stats.filesCopied, stats.bytesCopied], [0, 1, 18]);
-    } finally {
-      await rm(elsewhere, { recursive: true, force: true });
-    }
-  }));
+for (const [how, linker] of LINKERS) {
+  test(`inputs on another filesystem than the CAS are copied, and counted as copies (${how})`, { skip: needsRoot }, () =>
+    withStore(async (store, materializer) => {
+      const root = await storeTree(store.blobs, { 'a.txt': file('across filesystems') });
+      const elsewhere = await mkdtemp('/dev/shm/sandbox-runner-test-');
+      try {
+        if ((await lstat(elsewhere)).dev === (await lstat(store.root)).dev) return; // one filesystem here: nothing to test
+        const stats = await materializer.materialize(root, join(elsewhere, 'execroot'));
+        assert.equal(await readFile(join(elsewhere, 'execroot/a.txt'), 'utf8'), 'across filesystems');
+        assert.equal((await lstat(join(elsewhere, 'execroot/a.txt'))).mode & 0o7777, 0o444);
+        assert.deepEqual([stats.filesLinked, stats.filesCopied, stats.bytesCopied], [0, 1, 18]);
+      } finally {
+        await rm(elsewhere, { recursive: true, force: true });
+      }
+    }, linker));
+}
 
-test('missing directory and file blobs are one FAILED_PRECONDITION with a MISSING violation per blob', { skip: needsRoot }, () =>
-  withStore(async (store, materializer) => {
-    const absentFile = SHA256.compute(Buffer.from('never uploaded'));
-    const absentDir = SHA256.compute(Buffer.from('no such directory'));
-    const root = await storeDirectory(store.blobs, Directory.fromPartial({
-      files: [{ name: 'f', digest: absentFile }],
-      directories: [{ name: 'd', digest: absentDir }],
-    }));
-    await assert.rejects(materializer.materialize(root, join(store.root, 'execroot')), (err: unknown) => {
-      assert.ok(err instanceof ActiondError);
-      assert.equal(err.code, status.FAILED_PRECONDITION);
-      const subjects = err.findDetails(PreconditionFailureDetail).flatMap((d) => d.violations.map((v) => `${v.type} ${v.subject}`));
-      assert.deepEqual(subjects.sort(), [`MISSING blobs/${absentDir.hash}/${absentDir.sizeBytes}`, `MISSING blobs/${absentFile.hash}/${absentFile.sizeBytes}`].sort());
-      return true;
-    });
-  }));
+for (const [how, linker] of LINKERS) {
+  test(`missing directory and file blobs are one FAILED_PRECONDITION with a MISSING violation per blob (${how})`, { skip: needsRoot }, () =>
+    withStore(async (store, materializer) => {
+      const absentFile = SHA256.compute(Buffer.from('never uploaded'));
+      const absentDir = SHA256.compute(Buffer.from('no such directory'));
+      const root = await storeDirectory(store.blobs, Directory.fromPartial({
+        files: [{ name: 'f', digest: absentFile }],
+        directories: [{ name: 'd', digest: absentDir }],
+      }));
+      await assert.rejects(materializer.materialize(root, join(store.root, 'execroot')), (err: unknown) => {
+        assert.ok(err instanceof ActiondError);
+        assert.equal(err.code, status.FAILED_PRECONDITION);
+        const subjects = err.findDetails(PreconditionFailureDetail).flatMap((d) => d.violations.map((v) => `${v.type} ${v.subject}`));
+        assert.deepEqual(subjects.sort(), [`MISSING blobs/${absentDir.hash}/${absentDir.sizeBytes}`, `MISSING blobs/${absentFile.hash}/${absentFile.sizeBytes}`].sort());
+        return true;
+      });
+    }, linker));
+}
 
 test('a missing input root is FAILED_PRECONDITION naming it', { skip: needsRoot }, () =>
   withStore(async (_store, materializer) => {
@@ -160,17 +182,96 @@ test('a file without a digest or with a malformed one, and a symlink without a t
     }
   }));
 
-test('a blob file that disappeared after an earlier materialization is reported MISSING, not linked from a stale path', { skip: needsRoot }, () =>
-  withStore(async (store, materializer) => {
-    const root = await storeTree(store.blobs, { 'a.txt': file('soon gone') });
-    await materializer.materialize(root, join(store.root, 'first'));
-    const digest = SHA256.compute(Buffer.from('soon gone'));
-    await rm(store.blobs.pathOf(digest));
-    await assert.rejects(materializer.materialize(root, join(store.root, 'second')), (err: unknown) => {
-      assert.ok(err instanceof ActiondError);
-      assert.equal(err.code, status.FAILED_PRECONDITION);
-      const subjects = err.findDetails(PreconditionFailureDetail).flatMap((d) => d.violations.map((v) => v.subject));
-      assert.deepEqual(subjects, [`blobs/${digest.hash}/${digest.sizeBytes}`]);
-      return true;
-    });
+for (const [how, linker] of LINKERS) {
+  test(`a blob file that disappeared after an earlier materialization is reported MISSING, not linked from a stale path (${how})`, { skip: needsRoot }, () =>
+    withStore(async (store, materializer) => {
+      const root = await storeTree(store.blobs, { 'a.txt': file('soon gone') });
+      await materializer.materialize(root, join(store.root, 'first'));
+      const digest = SHA256.compute(Buffer.from('soon gone'));
+      await rm(store.blobs.pathOf(digest));
+      await assert.rejects(materializer.materialize(root, join(store.root, 'second')), (err: unknown) => {
+        assert.ok(err instanceof ActiondError);
+        assert.equal(err.code, status.FAILED_PRECONDITION);
+        const subjects = err.findDetails(PreconditionFailureDetail).flatMap((d) => d.violations.map((v) => v.subject));
+        assert.deepEqual(subjects, [`blobs/${digest.hash}/${digest.sizeBytes}`]);
+        return true;
+      });
+    }, linker));
+}
+
+/** `node:fs`, except that `linkSync` fails with `code` for link destinations ending in `suffix`. */
+function failingLinks(suffix: string, code: string): LinkFileSystem {
+  return {
+    ...fs,
+    linkSync(existing: string, path: string) {
+      if (path.endsWith(suffix)) throw Object.assign(new Error(`${code}: simulated, link '${existing}' -> '${path}'`), { code });
+      fs.linkSync(existing, path);
+    },
+  };
+}
+
+test('a tree of hundreds of nested directories made on worker threads is the same as one made in place, links included', { skip: needsRoot }, () =>
+  withStore(async (store) => {
+    // Fan-out and depth at once: threads wait for parents made by other threads.
+    const level = (depth: number, tag: string): Record<string, ReturnType<typeof file> | object> => {
+      const node: Record<string, ReturnType<typeof file> | object> = {};
+      for (let i = 0; i < 4; i++) node[`f${i}`] = file(`${tag}/${i}`);
+      node.empty = file('');
+      node.up = symlink(`../${tag}`);
+      if (depth > 0) for (let i = 0; i < 4; i++) node[`d${i}`] = level(depth - 1, `${tag}/${i}`);
+      return node;
+    };
+    const root = await storeTree(store.blobs, level(4, 'r') as Parameters<typeof storeTree>[1]);
+    const loader = new InputTreeLoader(new BlobDirectorySource(store.blobs), SHA256);
+    const inPlace = await new ExecrootMaterializer(loader, store.blobs, SHA256.emptyDigest, new SynchronousTreeLinker()).materialize(root, join(store.root, 'a'));
+    const threaded = await new ExecrootMaterializer(loader, store.blobs, SHA256.emptyDigest, pool).materialize(root, join(store.root, 'b'));
+    assert.deepEqual(threaded, inPlace);
+    assert.equal(threaded.directories, 1 + 4 + 16 + 64 + 256);
+    const listing = async (dir: string): Promise<string[]> => {
+      const out: string[] = [];
+      for (const entry of (await readdir(dir, { recursive: true })).sort()) {
+        const info = await lstat(join(dir, entry));
+        out.push(`${entry} ${(info.mode & 0o7777).toString(8)} ${info.isFile() && info.size > 0 ? info.ino : info.isSymbolicLink() ? await readlink(join(dir, entry)) : info.size}`);
+      }
+      return out;
+    };
+    assert.deepEqual(await listing(join(store.root, 'b')), await listing(join(store.root, 'a')));
   }));
+
+for (const [how, makeLinker] of [
+  ['made in place', (f: LinkFileSystem) => new SynchronousTreeLinker(f)],
+] as const) {
+  test(`a link refused with EMLINK is copied, and the copy counted with its bytes (${how})`, { skip: needsRoot }, () =>
+    withStore(async (store, materializer) => {
+      const root = await storeTree(store.blobs, { 'a.txt': file('linked'), sub: { 'full.txt': file('too many links') } });
+      const target = join(store.root, 'execroot');
+      const stats = await materializer.materialize(root, target);
+      assert.equal(await readFile(join(target, 'sub/full.txt'), 'utf8'), 'too many links');
+      assert.equal((await lstat(join(target, 'sub/full.txt'))).nlink, 1);
+      assert.equal((await lstat(join(target, 'sub/full.txt'))).mode & 0o7777, 0o444);
+      assert.deepEqual([stats.filesLinked, stats.bytesLinked, stats.filesCopied, stats.bytesCopied], [1, 6, 1, 14]);
+    }, makeLinker(failingLinks('/full.txt', 'EMLINK'))));
+
+  test(`a full disk is RESOURCE_EXHAUSTED and another link error INTERNAL, each naming the input (${how})`, { skip: needsRoot }, async () => {
+    for (const [errno, expected] of [['ENOSPC', status.RESOURCE_EXHAUSTED], ['EIO', status.INTERNAL]] as const) {
+      await withStore(async (store, materializer) => {
+        const root = await storeTree(store.blobs, { 'a.txt': file('a'), sub: { 'b.txt': file('b') } });
+        await assert.rejects(materializer.materialize(root, join(store.root, 'execroot')), code(expected, new RegExp(`creating input "sub/b.txt": ${errno}: simulated`)));
+      }, makeLinker(failingLinks('/sub/b.txt', errno)));
+    }
+  });
+}
+
+test('a directory that cannot be created is an error naming it, and nothing below it is made', { skip: needsRoot }, () =>
+  withStore(async (store, materializer) => {
+    const root = await storeTree(store.blobs, { sub: { deeper: { 'x.txt': file('x') } } });
+    const target = join(store.root, 'execroot');
+    await assert.rejects(materializer.materialize(root, target), code(status.INTERNAL, /creating input "sub": EPERM: simulated/));
+    assert.deepEqual(await readdir(target), []);
+  }, new SynchronousTreeLinker({
+    ...fs,
+    mkdirSync(path: string, mode: number) {
+      if (path.endsWith('/sub')) throw Object.assign(new Error('EPERM: simulated'), { code: 'EPERM' });
+      return fs.mkdirSync(path, mode);
+    },
+  })));

@@ -1,10 +1,14 @@
-import { chmodSync, closeSync, constants, copyFileSync, linkSync, mkdirSync, openSync, symlinkSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
 import type { BlobFiles } from '@actiond/blobstore';
 import type { Digest } from '@actiond/digest';
 import { ActiondError, internal, missingBlobs, resourceExhausted } from '@actiond/status';
 import { joinRelative } from './directory-entry-name.ts';
-import type { InputDirectory, InputTree, InputTreeLoader } from './input-tree-loader.ts';
+import type { InputDirectory, InputFile, InputTree, InputTreeLoader } from './input-tree-loader.ts';
+import { LINK_ENTRY_KIND, type LinkJob, type LinkJobFailure } from './link-job.ts';
+import { SizeSwitchingTreeLinker } from './size-switching-tree-linker.ts';
+import { SynchronousTreeLinker } from './synchronous-tree-linker.ts';
+import type { TreeLinker } from './tree-linker.ts';
+import { WorkerPoolTreeLinker } from './worker-pool-tree-linker.ts';
 
 /**
  * Mode of every input directory: root-owned (the server runs as root) and
@@ -14,6 +18,26 @@ import type { InputDirectory, InputTree, InputTreeLoader } from './input-tree-lo
  * renaming what it does not own: the inputs, which are root-owned blob files.
  */
 export const INPUT_DIRECTORY_MODE = 0o1777;
+
+/**
+ * Trees with fewer directories and entries than this are made on the
+ * calling thread: below it, a round trip to the worker threads (two
+ * messages, waking them) costs about what the system calls do.
+ */
+export const THREADED_LINK_THRESHOLD = 256;
+
+let sharedLinker: TreeLinker | undefined;
+
+/**
+ * The process-wide default linker: in place below
+ * {@link THREADED_LINK_THRESHOLD}, otherwise one shared
+ * {@link WorkerPoolTreeLinker} (threads are a resource of the process, not
+ * of each materializer; they start on first use and never keep it alive).
+ */
+export function defaultTreeLinker(): TreeLinker {
+  sharedLinker ??= new SizeSwitchingTreeLinker(new SynchronousTreeLinker(), new WorkerPoolTreeLinker(), THREADED_LINK_THRESHOLD);
+  return sharedLinker;
+}
 
 /** What one materialization did, for timings and logs. */
 export interface MaterializationStats {
@@ -43,9 +67,12 @@ export interface MaterializationStats {
  * directory gets {@link INPUT_DIRECTORY_MODE}. No bytes are copied except
  * where a link is impossible, and those copies are counted.
  *
- * The directory walk and blob lookups are asynchronous; creating the entries
- * is one synchronous loop of system calls: per-file promises cost more than
- * the link(2) itself (bench: see the package README).
+ * The directory walk and blob lookups are asynchronous; the tree is then
+ * handed as one {@link LinkJob} to a {@link TreeLinker}: by default small
+ * trees are made in place (one synchronous loop of system calls; per-file
+ * promises would cost more than the link(2) itself), large ones on a
+ * process-wide pool of worker threads, several directories at once, which
+ * leaves the event loop free (bench: see the package README).
  *
  * Errors: INVALID_ARGUMENT for a malformed Directory (from the loader,
  * naming the path); FAILED_PRECONDITION with one MISSING violation per blob
@@ -65,18 +92,36 @@ export class ExecrootMaterializer {
    * Directory while it is cached, so a repeated input tree needs no lookups.
    */
   readonly #sources = new WeakMap<InputDirectory, string[]>();
+  readonly #linker: TreeLinker;
 
-  constructor(loader: InputTreeLoader, blobs: BlobFiles, emptyDigest: Digest) {
+  /** `linker`: what creates the files; {@link defaultTreeLinker} unless given. */
+  constructor(loader: InputTreeLoader, blobs: BlobFiles, emptyDigest: Digest, linker: TreeLinker = defaultTreeLinker()) {
     this.#loader = loader;
     this.#blobs = blobs;
     this.#emptyDigest = emptyDigest;
+    this.#linker = linker;
   }
 
   /** Creates `target` (which must not exist; its parent must) holding the tree under `inputRoot`. */
   async materialize(inputRoot: Digest, target: string): Promise<MaterializationStats> {
+    // Threads start while the tree loads, not after.
+    this.#linker.warmUp();
     const tree = await this.#loader.load(inputRoot);
     const { sources, copies } = await this.#resolveSources(tree);
-    return this.#create(tree, sources, target, copies);
+    const { job, bytes } = this.#job(tree, sources, target);
+    const outcome = await this.#linker.link(job);
+    if (outcome.failure !== undefined) throw this.#failure(tree, job, outcome.failure);
+    let copiedBytes = 0;
+    for (const entry of outcome.copied) copiedBytes += this.#entryOf(tree, job, directoryOfEntry(job, entry), entry).file!.digest.sizeBytes;
+    const symlinks = tree.directories.reduce((n, { directory }) => n + directory.symlinks.length, 0);
+    return {
+      filesLinked: tree.fileCount - outcome.copied.length,
+      bytesLinked: bytes - copiedBytes,
+      filesCopied: copies.files + outcome.copied.length,
+      bytesCopied: copies.bytes + copiedBytes,
+      directories: tree.directories.length,
+      symlinks,
+    };
   }
 
   /**
@@ -140,72 +185,100 @@ export class ExecrootMaterializer {
     return { sources, copies };
   }
 
-  #create(
-    tree: InputTree,
-    sourcesOf: ReadonlyMap<InputDirectory, readonly string[]>,
-    target: string,
-    executableCopies: { files: number; bytes: number },
-  ): MaterializationStats {
-    let filesLinked = 0;
-    let bytesLinked = 0;
-    let filesCopied = executableCopies.files;
-    let bytesCopied = executableCopies.bytes;
-    let symlinks = 0;
-    for (const { path, directory } of tree.directories) {
-      const dir = path === '' ? target : `${target}/${path}`;
-      syscall(path, () => {
-        mkdirSync(dir, 0o755);
-        chmodSync(dir, INPUT_DIRECTORY_MODE);
-      });
+  /**
+   * The tree as one {@link LinkJob} for the linker: its directories in the
+   * loader's order (parents first), each with its files (in order) and then
+   * its symlinks, which is how {@link #entryOf} finds an entry again.
+   */
+  #job(tree: InputTree, sourcesOf: ReadonlyMap<InputDirectory, readonly string[]>, target: string): { job: LinkJob; bytes: number } {
+    const count = tree.directories.length;
+    const parents = new Int32Array(count);
+    const firstString = new Int32Array(count);
+    const firstEntry = new Int32Array(count + 1);
+    const kinds: number[] = [];
+    const strings: string[] = [];
+    const indexOf = new Map<string, number>();
+    let bytes = 0;
+    for (let d = 0; d < count; d++) {
+      const { path, directory } = tree.directories[d]!;
+      indexOf.set(path, d);
+      const slash = path.lastIndexOf('/');
+      parents[d] = path === '' ? -1 : indexOf.get(slash < 0 ? '' : path.slice(0, slash))!;
+      firstString[d] = strings.length;
+      firstEntry[d] = kinds.length;
+      strings.push(path);
       const sources = sourcesOf.get(directory)!;
       const files = directory.files;
       for (let i = 0; i < files.length; i++) {
         const file = files[i]!;
-        const destination = `${dir}/${file.name}`;
         const source = sources[i]!;
+        strings.push(file.name);
         if (source === '') {
           // The empty blob: a new empty file rather than one more link to a single inode.
-          syscall(joinRelative(path, file.name), () => closeSync(openSync(destination, 'wx', file.executable ? 0o555 : 0o444)));
-          filesLinked++;
-          continue;
-        }
-        try {
-          linkSync(source, destination);
-          filesLinked++;
-          bytesLinked += file.digest.sizeBytes;
-        } catch (err) {
-          const code = errnoOf(err);
-          if (code === 'ENOENT') {
-            // The blob file is gone (removed as damaged, say): forget the cached paths, so that
-            // the client's re-upload (it reacts to MISSING) is looked up afresh.
-            this.#sources.delete(directory);
-            throw missingBlobs([file.digest]);
-          }
-          const relative = joinRelative(path, file.name);
-          if (code !== 'EMLINK' && code !== 'EXDEV') throw fileSystemError(err, relative);
-          // copyFile gives the copy the source's mode (0444 or 0555); we are root, so root owns it.
-          syscall(relative, () => copyFileSync(source, destination, constants.COPYFILE_FICLONE));
-          filesCopied++;
-          bytesCopied += file.digest.sizeBytes;
+          kinds.push(file.executable ? LINK_ENTRY_KIND.emptyExecutable : LINK_ENTRY_KIND.emptyFile);
+        } else {
+          kinds.push(LINK_ENTRY_KIND.link);
+          strings.push(source);
+          bytes += file.digest.sizeBytes;
         }
       }
       for (const link of directory.symlinks) {
-        const destination = `${dir}/${link.name}`;
-        syscall(joinRelative(path, link.name), () => symlinkSync(link.target, destination));
-        symlinks++;
+        kinds.push(LINK_ENTRY_KIND.symlink);
+        strings.push(link.name, link.target);
       }
     }
-    return { filesLinked, bytesLinked, filesCopied, bytesCopied, directories: tree.directories.length, symlinks };
+    firstEntry[count] = kinds.length;
+    const job: LinkJob = {
+      target,
+      directoryMode: INPUT_DIRECTORY_MODE,
+      strings: strings.join('\0'),
+      parents,
+      firstString,
+      firstEntry,
+      kinds: Uint8Array.from(kinds),
+    };
+    return { job, bytes };
+  }
+
+  /** The directory and the file or symlink behind entry `entry` of `job` (of directory `d`). */
+  #entryOf(
+    tree: InputTree,
+    job: LinkJob,
+    d: number,
+    entry: number,
+  ): { path: string; directory: InputDirectory; file: InputFile | undefined; name: string } {
+    const { path, directory } = tree.directories[d]!;
+    const k = entry - job.firstEntry[d]!;
+    const file = k < directory.files.length ? directory.files[k] : undefined;
+    const name = file?.name ?? directory.symlinks[k - directory.files.length]!.name;
+    return { path, directory, file, name };
+  }
+
+  /** The client-facing error for a job's first failure. */
+  #failure(tree: InputTree, job: LinkJob, failure: LinkJobFailure): ActiondError {
+    const error = Object.assign(new Error(failure.message), failure.code === undefined ? {} : { code: failure.code });
+    if (failure.entry < 0) return fileSystemError(error, tree.directories[failure.directory]?.path ?? '');
+    const { path, directory, file, name } = this.#entryOf(tree, job, failure.directory, failure.entry);
+    if (failure.code === 'ENOENT' && file !== undefined && job.kinds[failure.entry] === LINK_ENTRY_KIND.link) {
+      // The blob file is gone (removed as damaged, say): forget the cached paths, so that
+      // the client's re-upload (it reacts to MISSING) is looked up afresh.
+      this.#sources.delete(directory);
+      return missingBlobs([file.digest]);
+    }
+    return fileSystemError(error, joinRelative(path, name));
   }
 }
 
-/** Runs one creation step for the input at `path` (relative to the input root; '' is the root). */
-function syscall(path: string, fn: () => void): void {
-  try {
-    fn();
-  } catch (err) {
-    throw fileSystemError(err, path);
+/** The directory whose entries include `entry` (binary search over `firstEntry`). */
+function directoryOfEntry(job: LinkJob, entry: number): number {
+  let low = 0;
+  let high = job.parents.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (job.firstEntry[mid]! <= entry) low = mid;
+    else high = mid - 1;
   }
+  return low;
 }
 
 function errnoOf(err: unknown): string | undefined {

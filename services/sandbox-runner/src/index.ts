@@ -33,7 +33,13 @@ export { BackgroundRemovalCgroupManager, DEFAULT_MAX_PENDING_REMOVALS } from './
 export type { BackgroundRemovalCgroupManagerOptions } from './background-removal-cgroup-manager.ts';
 
 // Inputs and outputs, for other executors (the VM path).
-export { ExecrootMaterializer, INPUT_DIRECTORY_MODE } from './execroot-materializer.ts';
+export { ExecrootMaterializer, INPUT_DIRECTORY_MODE, THREADED_LINK_THRESHOLD, defaultTreeLinker } from './execroot-materializer.ts';
+export type { TreeLinker, LinkOutcome } from './tree-linker.ts';
+export type { LinkJob, LinkJobFailure, LinkFileSystem } from './link-job.ts';
+export { SynchronousTreeLinker } from './synchronous-tree-linker.ts';
+export { WorkerPoolTreeLinker } from './worker-pool-tree-linker.ts';
+export { SizeSwitchingTreeLinker } from './size-switching-tree-linker.ts';
+export { BackgroundDirectoryRemover } from './background-directory-remover.ts';
 export type { MaterializationStats } from './execroot-materializer.ts';
 export { InputTreeLoader } from './input-tree-loader.ts';
 export type { InputTree, InputDirectory } from './input-tree-loader.ts';
