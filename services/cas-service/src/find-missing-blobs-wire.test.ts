@@ -85,3 +85,8 @@ test('gives up, for the general path to answer, when duplicate detection probes 
   assert.equal(findMissingOnWire(wireRequest(same), storeOf([]), EMPTY, 0)?.missingBlobDigests.length, 1);
   assert.ok(findMissingOnWire(wireRequest(digests), storeOf([]), EMPTY) !== undefined);
 });
+
+test('a request of many digests sharing their first 8 hex digits, crafted to collide, is handed back to the general path', () => {
+  const digests = Array.from({ length: 3_000 }, (_, i) => ({ hash: `00000000${hashOf(`crafted ${i}`).slice(8)}`, sizeBytes: 1 }));
+  assert.equal(findMissingOnWire(wireRequest(digests), storeOf([]), EMPTY), undefined);
+});

@@ -49,7 +49,7 @@ export function findMissingOnWire(
     if (size === 0 && textAt(bytes, hashStart, empty.hash)) continue;
     if (store.hasHexDigest(bytes, hashStart, size)) continue;
     const entryEnd = request.entryEnd(i);
-    for (let slot = Math.imul(entryHash(bytes, entryStart, entryEnd), 0x9e3779b1) >>> shift; ; slot = (slot + 1) & mask) {
+    for (let slot = Math.imul(entryHash(bytes, hashStart, size), 0x9e3779b1) >>> shift; ; slot = (slot + 1) & mask) {
       const other = table[slot]!;
       if (other === 0) {
         table[slot] = i + 1;
@@ -73,11 +73,18 @@ export function findMissingOnWire(
   return new FindMissingBlobsWireResponse(out);
 }
 
-/** FNV-1a of `bytes[start, end)` from the seed. */
-function entryHash(bytes: Buffer, start: number, end: number): number {
-  let h = SEED ^ 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return h;
+/**
+ * The slot hash of a digest: its first 8 hex digits (uniformly random for real
+ * hashes) and its size, mixed with the seed. Cheap rather than strong: a request
+ * crafted to collide exhausts the probe budget and takes the general path.
+ */
+function entryHash(bytes: Buffer, hashStart: number, size: number): number {
+  let prefix = 0;
+  for (let i = hashStart; i < hashStart + 8; i++) {
+    const c = bytes[i]!;
+    prefix = (prefix << 4) | (c <= 57 ? c - 48 : c - 87);
+  }
+  return prefix ^ SEED ^ Math.imul(size | 0, 0x85ebca6b);
 }
 
 /** Whether the digest entries at `a` and at `b` (`length` bytes long) are the same bytes, so the same digest. */

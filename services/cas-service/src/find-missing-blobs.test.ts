@@ -96,3 +96,14 @@ test('a request kept in its bytes still gets INVALID_ARGUMENT for an unknown ins
     await assert.rejects(handler(bothForms({ instanceName: 'nope', digestFunction: 0, blobDigests: [digest] }).wire, CTX), invalid('unknown instance name "nope"'));
     await assert.rejects(handler(bothForms({ instanceName: '', digestFunction: DigestFunction_Value.BLAKE3, blobDigests: [digest] }).wire, CTX), invalid('BLAKE3', 'SHA256'));
   }));
+
+test('a request crafted to collide in the duplicate table is answered the general way, with the same answer', () =>
+  withDiskStore(async (blobs) => {
+    const digests = Array.from({ length: 3_000 }, (_, i) => ({ hash: `00000000${SHA256.compute(Buffer.from(`crafted ${i}`)).hash.slice(8)}`, sizeBytes: 1 }));
+    const { wire, plain } = bothForms({ instanceName: '', digestFunction: 0, blobDigests: [...digests, ...digests] });
+    const handler = handlerOver(blobs);
+    const response = await handler(wire, CTX);
+    assert.ok(!(response instanceof FindMissingBlobsWireResponse));
+    assert.deepEqual(keys(response), digests.map((d) => `${d.hash}/1`));
+    assert.deepEqual(keys(response), keys(await handler(plain, CTX)));
+  }));
