@@ -26,7 +26,7 @@ import { executeRuns, explainRuns, type ExecuteRun } from './src/execute-runs.ts
 import { describeMachine } from './src/machine-description.ts';
 import { DirectMaterializer } from './src/materialization-benchmark.ts';
 import type { Interval } from './src/measurement.ts';
-import { processTreeCpuSeconds } from './src/process-cpu.ts';
+import { serverTreeCpuSeconds } from './src/execute-server-cpu.ts';
 import { ServerProcess } from './src/server-process.ts';
 import { removeWorkDirectory } from './src/work-directory.ts';
 import { parseServeScript } from './src/serve-script.ts';
@@ -83,11 +83,12 @@ class ExecuteSeriesBuilder {
   }
 
   async round(client: ExecuteClient, serverPid: number, runs: number): Promise<void> {
-    const cpu = processTreeCpuSeconds(serverPid);
+    // The server and its sandbox launcher, whose helpers and actions it reaps.
+    const cpu = serverTreeCpuSeconds(serverPid);
     const startNs = process.hrtime.bigint();
     const results = await executeRuns(client, this.action, runs);
     this.intervals.push({ startNs, endNs: process.hrtime.bigint() });
-    this.serverCpuMs.push(((processTreeCpuSeconds(serverPid) - cpu) * 1000) / runs);
+    this.serverCpuMs.push(((serverTreeCpuSeconds(serverPid) - cpu) * 1000) / runs);
     this.rounds.push(results);
   }
 

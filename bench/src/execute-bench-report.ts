@@ -102,7 +102,7 @@ export function formatExecuteReport(report: ExecuteBenchReport): string {
 
   lines.push('### Trivial Executes, end to end and per phase');
   lines.push('');
-  lines.push('End to end is from the client\'s Execute call to the done Operation (skip_cache_lookup, one at a time). The phases are the server\'s `timings` log of each run (0.1 ms resolution); "outside the timed phases" is end to end minus their total: gRPC, the Execution service, the scheduler\'s wrappers, the action-cache write, storing the log, and the executor\'s cleanup (cgroups, directory).');
+  lines.push('End to end is from the client\'s Execute call to the done Operation (skip_cache_lookup, one at a time). The phases are the server\'s `timings` log of each run (0.1 ms resolution); "outside the timed phases" is end to end minus their total: gRPC, the Execution service, the scheduler\'s wrappers, storing the log, and what the executor does after the run (killing what is left, collecting outputs); the action-cache write and removing the cgroups and the directory happen after the answer.');
   lines.push('');
   for (const series of report.executes) {
     const runs = series.rounds.flat();
