@@ -100,7 +100,7 @@ export class DiskBlobAccess implements BlobAccess, BlobFiles, ExistenceIndexLook
    */
   static async open(options: DiskBlobAccessOptions): Promise<DiskBlobAccess> {
     const layout = new DiskLayout(options.directory, options.digestFunction ?? SHA256);
-    const index = new ExistenceIndex();
+    const index = new ExistenceIndex({ hashLengthHex: layout.digestFunction.hashLengthHex });
     let temp: TempDirectory;
     try {
       await mkdir(layout.entriesDirectory, { recursive: true });

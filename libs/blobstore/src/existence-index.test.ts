@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Digest } from '@actiond/digest';
+import { createHash } from 'node:crypto';
+import { Digest, type DigestFunction, SHA256 } from '@actiond/digest';
 import { ExistenceIndex } from './existence-index.ts';
 
 const HASH = 'ef'.repeat(32);
@@ -94,7 +95,7 @@ test('removals keep every member findable when probe runs wrap around the end of
     `${(Math.imul(n + 1, 0x9e3779b1) >>> 0).toString(16).padStart(8, '0')}${n.toString(16).padStart(56, '0')}`;
   const digests = Array.from({ length: 900 }, (_, n) => Digest.parse(hashOf(n), 1));
   for (const seed of [1, 2, 3, 4]) {
-    const index = new ExistenceIndex(seed);
+    const index = new ExistenceIndex({ seed });
     const model = new Set<number>();
     let state = seed * 7919;
     for (let step = 0; step < 6_000; step++) {
@@ -115,7 +116,7 @@ test('removals keep every member findable when probe runs wrap around the end of
 });
 
 test('hasHex on request bytes answers as has() on the parsed digest: exact size, full hash, exact length', () => {
-  const index = new ExistenceIndex(7);
+  const index = new ExistenceIndex({ seed: 7 });
   const same = (tail: string): string => `01234567${tail.repeat(56 / tail.length)}`;
   for (const tail of ['a', 'b', 'c']) index.add(same(tail), 5);
   index.remove(Digest.parse(same('b'), 5));
@@ -131,4 +132,31 @@ test('hasHex on request bytes answers as has() on the parsed digest: exact size,
   assert.ok(index.hasHex(bytes, 0, 64, 5));
   assert.ok(!index.hasHex(bytes, 0, 66, 5));
   assert.ok(!index.hasHex(bytes, 0, 62, 5));
+});
+
+test('an index holds hashes of its digest function\'s length only, refusing others by name', () => {
+  const long = 'cd'.repeat(64);
+  const index = new ExistenceIndex({ hashLengthHex: 128, seed: 3 });
+  index.add(long, 9);
+  // Digest.parse needs only the length and name of a function with 128-digit hashes.
+  const long512 = { name: 'SHA512', hashLengthHex: 128 } as DigestFunction;
+  assert.ok(index.has(Digest.parse(long, 9, long512)));
+  assert.ok(index.hasHex(Buffer.from(long, 'latin1'), 0, 128, 9));
+  assert.ok(!index.hasHex(Buffer.from(long, 'latin1'), 0, 64, 9));
+  assert.ok(!index.has(Digest.parse(HASH, 9, SHA256)));
+  assert.throws(() => index.add(HASH, 9), /has 64 hex digits; this index holds hashes of 128/);
+  assert.throws(() => new ExistenceIndex({ hashLengthHex: 63 }), /even number of hex digits/);
+  assert.throws(() => new ExistenceIndex({ hashLengthHex: 6 }), /at least 8/);
+});
+
+test('entries keep their hashes and sizes as the entry storage grows and members move on removal', () => {
+  const index = new ExistenceIndex({ seed: 11 });
+  const hashOf = (n: number): string => createHash('sha256').update(String(n)).digest('hex');
+  for (let n = 0; n < 3_000; n++) index.add(hashOf(n), n * 1_000_003);
+  for (let n = 0; n < 3_000; n += 3) index.remove(Digest.parse(hashOf(n), n * 1_000_003));
+  assert.equal(index.count, 2_000);
+  for (let n = 0; n < 3_000; n++) {
+    assert.equal(index.has(Digest.parse(hashOf(n), n * 1_000_003)), n % 3 !== 0, `blob ${n}`);
+    assert.ok(!index.has(Digest.parse(hashOf(n), n * 1_000_003 + 1)));
+  }
 });
