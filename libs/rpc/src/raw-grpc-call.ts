@@ -165,7 +165,7 @@ export class RawGrpcCall implements GrpcServerCall {
     stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
     stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': String(status.OK), 'grpc-message': 'OK' }));
     stream.end(frameGrpcMessage(message));
-    this.#discardRest();
+    this.#discardUnread();
   }
 
   /**
@@ -186,7 +186,7 @@ export class RawGrpcCall implements GrpcServerCall {
       },
       { endStream: true },
     );
-    this.#discardRest();
+    this.#discardUnread();
   }
 
   /** Takes the one right to answer; false when the call has its status or the stream is gone. */
@@ -200,9 +200,11 @@ export class RawGrpcCall implements GrpcServerCall {
   /**
    * After the status, requests the handler did not read are consumed and
    * dropped, so their flow-control window goes back to the connection; a
-   * gRPC client stops sending once it has the status.
+   * gRPC client stops sending once it has the status. (No RST_STREAM
+   * NO_ERROR to stop it sooner, as HTTP/2 would allow: grpc-js clients take
+   * one that arrives with the trailers as "Call ended without gRPC status".)
    */
-  #discardRest(): void {
+  #discardUnread(): void {
     const stream = this.#stream;
     if (stream.readableEnded) return;
     stream.removeAllListeners('data');
