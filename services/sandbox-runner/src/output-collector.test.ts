@@ -124,6 +124,17 @@ test('a FIFO among the outputs, and an output below a file, are FAILED_PRECONDIT
     await assert.rejects(collect(store, workdir, { outputFiles: ['plain/x'] }), failed(/output "plain\/x": its parent "plain" is not a directory/));
   }));
 
+test('outputs that share parents are each collected, and a parent that is a symlink is not followed, for every output below it', () =>
+  withWorkdir(async (store, workdir) => {
+    await mkdir(join(workdir, 'bazel-out/k8/bin'), { recursive: true });
+    for (const name of ['a', 'b', 'c']) await writeFile(join(workdir, 'bazel-out/k8/bin', name), name);
+    const shared = await collect(store, workdir, { outputFiles: ['bazel-out/k8/bin/a', 'bazel-out/k8/bin/b', 'bazel-out/k8/bin/c', 'bazel-out/k8/bin/none'] });
+    assert.deepEqual(shared.outputFiles.map((f) => [f.path, f.digest?.sizeBytes]), [['bazel-out/k8/bin/a', 1], ['bazel-out/k8/bin/b', 1], ['bazel-out/k8/bin/c', 1]]);
+    await symlink('bazel-out', join(workdir, 'linked'));
+    await writeFile(join(workdir, 'bazel-out/d'), 'd');
+    await assert.rejects(collect(store, workdir, { outputFiles: ['bazel-out/d', 'linked/d'] }), failed(/output "linked\/d": its parent "linked" is not a directory/));
+  }));
+
 test('an output that is a hard link to a CAS blob (an input) is copied: the blob file keeps its inode, mode and bytes', () =>
   withWorkdir(async (store, workdir) => {
     const digest = SHA256.compute(Buffer.from('input bytes'));

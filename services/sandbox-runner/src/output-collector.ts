@@ -1,4 +1,4 @@
-import { lstat, readlink } from 'node:fs/promises';
+import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import type { BlobAccess, BlobFiles } from '@actiond/blobstore';
 import { Command_OutputDirectoryFormat } from '@actiond/proto';
 import type { OutputDirectory, OutputFile, OutputSymlink } from '@actiond/proto';
@@ -67,12 +67,14 @@ export class OutputCollector {
     };
     const withDirectories =
       format === Command_OutputDirectoryFormat.DIRECTORY_ONLY || format === Command_OutputDirectoryFormat.TREE_AND_DIRECTORY;
+    // Parents already found to be directories: outputs usually share them (bazel-out/<config>/bin).
+    const directories = new Set<string>();
     for (const output of declared.outputs) {
-      const hostPath = await this.#locate(workingDirectory, output);
-      if (hostPath === undefined) continue;
-      const info = await lstat(hostPath);
+      const found = locate(workingDirectory, output, directories);
+      if (found === undefined) continue;
+      const { hostPath, info } = found;
       if (info.isSymbolicLink()) {
-        const link = { path: output.path, target: await readlink(hostPath), nodeProperties: undefined };
+        const link = { path: output.path, target: readlinkSync(hostPath), nodeProperties: undefined };
         if (declared.usesOutputPaths) result.outputSymlinks.push(link);
         else if (output.kind === 'file') result.outputFileSymlinks.push(link);
         else result.outputDirectorySymlinks.push(link);
@@ -107,24 +109,38 @@ export class OutputCollector {
     }
     return result;
   }
+}
 
-  /**
-   * The host path of an output, walking its parents without following
-   * anything; undefined when it does not exist. A parent that is not a
-   * directory is FAILED_PRECONDITION.
-   */
-  async #locate(workingDirectory: string, output: DeclaredOutput): Promise<string | undefined> {
-    let path = workingDirectory;
-    for (const [i, segment] of output.segments.entries()) {
-      path = `${path}/${segment}`;
-      const info = await lstat(path).catch(() => undefined);
-      if (info === undefined) return undefined;
-      if (i < output.segments.length - 1 && !info.isDirectory()) {
-        throw failedPrecondition(
-          `output ${JSON.stringify(output.path)}: its parent ${JSON.stringify(output.segments.slice(0, i + 1).join('/'))} is not a directory`,
-        );
-      }
+/**
+ * The host path of an output and what it is, walking its parents without
+ * following anything; undefined when it does not exist. A parent that is
+ * not a directory is FAILED_PRECONDITION. Direct system calls, not the
+ * thread pool: these are a few metadata lookups in directories the action
+ * just wrote, microseconds each, where a pooled call costs an event-loop
+ * turn and a thread wake-up on the path of the response (bench/RESULTS.md).
+ * `directories` remembers parents already checked, across outputs.
+ */
+function locate(workingDirectory: string, output: DeclaredOutput, directories: Set<string>): { hostPath: string; info: Stats } | undefined {
+  let path = workingDirectory;
+  const last = output.segments.length - 1;
+  for (const [i, segment] of output.segments.entries()) {
+    path = `${path}/${segment}`;
+    if (i < last && directories.has(path)) continue;
+    let info: Stats | undefined;
+    try {
+      info = lstatSync(path, { throwIfNoEntry: false });
+    } catch {
+      // As absent, like a missing output.
+      return undefined;
     }
-    return path;
+    if (info === undefined) return undefined;
+    if (i === last) return { hostPath: path, info };
+    if (!info.isDirectory()) {
+      throw failedPrecondition(
+        `output ${JSON.stringify(output.path)}: its parent ${JSON.stringify(output.segments.slice(0, i + 1).join('/'))} is not a directory`,
+      );
+    }
+    directories.add(path);
   }
+  return undefined;
 }
