@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SHA256, type Digest } from '@actiond/digest';
 import { ActiondError } from '@actiond/status';
-import { BlobWriter } from './blob-writer.ts';
+import { BlobWriter, DIRECT_WRITE_MIN_BYTES } from './blob-writer.ts';
 
 interface Fixture {
   dir: string;
@@ -145,4 +145,30 @@ test('creating a writer whose temp path exists fails instead of reusing the file
   const path = join(f.dir, 'taken');
   await (await import('node:fs/promises')).writeFile(path, 'x');
   await assert.rejects(BlobWriter.create(DIGEST, SHA256, path, async () => {}), isCode('INTERNAL', 'EEXIST'));
+});
+
+test('a large blob (written with O_DIRECT where the filesystem allows) is installed byte for byte, read-only', async (t) => {
+  const f = await fixture(t);
+  const data = Buffer.alloc(DIRECT_WRITE_MIN_BYTES + 3 * 1024 * 1024 + 4097);
+  for (let i = 0; i + 4 <= data.length; i += 4) data.writeUInt32LE(i, i);
+  const digest = SHA256.compute(data);
+  const writer = await f.writer(digest);
+  for (let at = 0; at < data.length; at += 300_000) await writer.write(data.subarray(at, at + 300_000), at);
+  assert.equal(writer.committedSize, data.length);
+  await writer.commit();
+  assert.ok(f.installed.get(digest.key)?.equals(data));
+  assert.deepEqual(await f.tempFiles(), []);
+});
+
+test('a large blob whose content does not match is discarded, temp file and all', async (t) => {
+  const f = await fixture(t);
+  const data = Buffer.alloc(DIRECT_WRITE_MIN_BYTES + 5, 1);
+  const digest = SHA256.compute(data);
+  const writer = await f.writer(digest);
+  const wrong = Buffer.from(data);
+  wrong[DIRECT_WRITE_MIN_BYTES - 1] = 2;
+  await writer.write(wrong);
+  await assert.rejects(writer.commit(), isCode('INVALID_ARGUMENT', 'does not match its digest'));
+  assert.equal(f.installed.size, 0);
+  assert.deepEqual(await f.tempFiles(), []);
 });

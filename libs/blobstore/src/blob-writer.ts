@@ -2,6 +2,7 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import { Digest, type DigestFunction, type Hasher } from '@actiond/digest';
 import { ActiondError } from '@actiond/status';
 import type { BlobWrite } from './blob-access.ts';
+import { DirectFileAppender } from './direct-file-appender.ts';
 import { fileSystemError } from './file-system-error.ts';
 
 /**
@@ -13,12 +14,23 @@ export type InstallBlob = (tempPath: string, digest: Digest) => Promise<void>;
 type State = 'writing' | 'complete' | 'aborted';
 
 /**
+ * Blobs at least this large are written with O_DIRECT (DirectFileAppender):
+ * below it the page cache's cost does not matter and a second file handle
+ * would.
+ */
+export const DIRECT_WRITE_MIN_BYTES = 4 * 1024 * 1024;
+
+/**
  * The streaming half of a disk store write (ByteStream Write, BatchUpdateBlobs):
  * bytes go to a temp file created exclusively in the store's temp directory and
  * into a running hash at the same time, so commit needs no second read. Commit
  * checks size and hash, makes the file read-only (0444) and hands it to the store
  * to rename into place. Until then the bytes exist only under the temp name, which
  * the store's next open removes if the process dies.
+ *
+ * Blobs of DIRECT_WRITE_MIN_BYTES or more are written with O_DIRECT in the
+ * background while the next bytes are hashed (DirectFileAppender says why);
+ * a write resolves once its bytes are staged, and commit waits for the file.
  *
  * Operations run one at a time in call order (a promise chain), so the offset check
  * and the append are atomic with respect to other callers.
@@ -30,6 +42,7 @@ export class BlobWriter implements BlobWrite {
   readonly #handle: FileHandle | undefined;
   readonly #tempPath: string;
   readonly #install: InstallBlob | undefined;
+  readonly #appender: DirectFileAppender | undefined;
   #committed = 0;
   #state: State;
   #abortReason = '';
@@ -42,6 +55,7 @@ export class BlobWriter implements BlobWrite {
     handle?: FileHandle,
     tempPath = '',
     install?: InstallBlob,
+    appender?: DirectFileAppender,
   ) {
     this.digest = digest;
     this.#state = state;
@@ -50,6 +64,7 @@ export class BlobWriter implements BlobWrite {
     this.#handle = handle;
     this.#tempPath = tempPath;
     this.#install = install;
+    this.#appender = appender;
     if (state === 'complete') this.#committed = digest.sizeBytes;
   }
 
@@ -66,7 +81,8 @@ export class BlobWriter implements BlobWrite {
     } catch (err) {
       throw fileSystemError(err, `creating a temp file for blob ${digest}`);
     }
-    return new BlobWriter(digest, 'writing', digestFunction, handle, tempPath, install);
+    const appender = digest.sizeBytes >= DIRECT_WRITE_MIN_BYTES ? await DirectFileAppender.open(tempPath, handle) : undefined;
+    return new BlobWriter(digest, 'writing', digestFunction, handle, tempPath, install, appender);
   }
 
   /** A writer for a blob that is already stored: complete from the start, ignores bytes. */
@@ -103,11 +119,8 @@ export class BlobWriter implements BlobWrite {
         );
       }
       try {
-        let written = 0;
-        while (written < data.byteLength) {
-          const { bytesWritten } = await this.#handle!.write(data, written, data.byteLength - written, this.#committed + written);
-          written += bytesWritten;
-        }
+        if (this.#appender !== undefined) await this.#appender.append(data);
+        else await this.#writeAt(data, this.#committed);
       } catch (err) {
         await this.#discard('writing failed');
         throw fileSystemError(err, `writing blob ${this.digest}`);
@@ -121,6 +134,12 @@ export class BlobWriter implements BlobWrite {
     return this.#serialize(async () => {
       if (this.#state === 'complete') return;
       this.#assertWriting();
+      try {
+        await this.#appender?.finish();
+      } catch (err) {
+        await this.#discard('writing failed');
+        throw fileSystemError(err, `writing blob ${this.digest}`);
+      }
       const actual = Digest.parse(this.#hasher!.digestHex(), this.#committed, this.#digestFunction);
       if (!actual.equals(this.digest)) {
         await this.#discard('its content did not match the digest');
@@ -151,6 +170,15 @@ export class BlobWriter implements BlobWrite {
     });
   }
 
+  /** Writes all of `data` at `position` through the ordinary handle. */
+  async #writeAt(data: Uint8Array, position: number): Promise<void> {
+    let written = 0;
+    while (written < data.byteLength) {
+      const { bytesWritten } = await this.#handle!.write(data, written, data.byteLength - written, position + written);
+      written += bytesWritten;
+    }
+  }
+
   #assertWriting(): void {
     if (this.#state === 'aborted') {
       throw ActiondError.failedPrecondition(`the write of blob ${this.digest} was abandoned because ${this.#abortReason}`);
@@ -161,6 +189,7 @@ export class BlobWriter implements BlobWrite {
   async #discard(reason: string): Promise<void> {
     this.#state = 'aborted';
     this.#abortReason = reason;
+    await this.#appender?.close();
     await this.#handle?.close().catch(() => {});
     await rm(this.#tempPath, { force: true }).catch(() => {});
   }

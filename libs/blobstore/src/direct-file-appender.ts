@@ -1,0 +1,159 @@
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { ALIGNED_BUFFER_BYTES, AlignedBufferPool } from './aligned-buffer-pool.ts';
+
+/** Block writes in flight per file: one being written while the next fills, and one more to ride out a slow write. */
+const MAX_IN_FLIGHT = 2;
+
+/** O_DIRECT's alignment for the last, partial block; the common logical block size is 512, 4096 covers both. */
+const DIRECT_ALIGNMENT = 4096;
+
+/** Buffers shared by every appender of the process: up to 16 MiB kept warm between uploads. */
+const SHARED_POOL = new AlignedBufferPool(16);
+
+/**
+ * Appends a large file's bytes with O_DIRECT, in 1 MiB blocks written in the
+ * background: the bytes go from an aligned staging buffer straight to the
+ * device, not through the page cache.
+ *
+ * Why: writing a new file through the page cache allocates a fresh page for
+ * every 4 KiB, and on this machine (a VM) fresh memory costs a hypervisor
+ * page fault; bench measurements had write(2) of a new 1 GiB blob at about
+ * 2.5 CPU-seconds per GB in the kernel, four times the SHA-256 of the same
+ * bytes, against 0.1 to 0.2 with O_DIRECT. A blob just uploaded is rarely
+ * read at once (Bazel uploads what it has), and reading it later is the
+ * same with either write.
+ *
+ * Each {@link DirectFileAppender.append} copies into the staging buffer and
+ * returns at once unless {@link MAX_IN_FLIGHT} blocks are already being
+ * written, so the caller's hashing overlaps the device writes. A failed
+ * block write is reported by the next append or by finish. The last block's
+ * unaligned tail is written through `buffered`, the file's ordinary handle.
+ * If the device refuses an aligned O_DIRECT write (EINVAL: a larger logical
+ * block size), the rest of the file goes through `buffered` too.
+ */
+export class DirectFileAppender {
+  readonly #direct: FileHandle;
+  readonly #buffered: FileHandle;
+  readonly #pool: AlignedBufferPool;
+  readonly #inFlight: Promise<void>[] = [];
+  #block: Buffer | undefined;
+  #filled = 0;
+  /** File offset of the current block's first byte. */
+  #position = 0;
+  #directWorks = true;
+  #failure: unknown;
+
+  private constructor(direct: FileHandle, buffered: FileHandle, pool: AlignedBufferPool) {
+    this.#direct = direct;
+    this.#buffered = buffered;
+    this.#pool = pool;
+  }
+
+  /**
+   * An appender for the empty file at `path`, already open as `buffered`;
+   * undefined where O_DIRECT is not available (not Linux, or a filesystem
+   * such as tmpfs that refuses it), in which case the caller writes through
+   * `buffered` as usual.
+   */
+  static async open(path: string, buffered: FileHandle, pool: AlignedBufferPool = SHARED_POOL): Promise<DirectFileAppender | undefined> {
+    const flag = constants.O_DIRECT;
+    if (flag === undefined) return undefined;
+    try {
+      return new DirectFileAppender(await open(path, constants.O_WRONLY | flag), buffered, pool);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Takes `data` after what came before; resolves once it is staged or written (its memory may then be reused). */
+  async append(data: Uint8Array): Promise<void> {
+    this.#throwIfFailed();
+    let at = 0;
+    while (at < data.length) {
+      const block = (this.#block ??= this.#pool.acquire());
+      const take = Math.min(ALIGNED_BUFFER_BYTES - this.#filled, data.length - at);
+      block.set(data.subarray(at, at + take), this.#filled);
+      this.#filled += take;
+      at += take;
+      if (this.#filled === ALIGNED_BUFFER_BYTES) await this.#submitBlock();
+    }
+  }
+
+  /** Writes what is staged and waits for every write; the file then holds every appended byte. Closes the O_DIRECT handle. */
+  async finish(): Promise<void> {
+    try {
+      await this.#drain();
+      this.#throwIfFailed();
+      const block = this.#block;
+      if (block !== undefined && this.#filled > 0) {
+        const aligned = this.#directWorks ? this.#filled - (this.#filled % DIRECT_ALIGNMENT) : 0;
+        if (aligned > 0) await this.#writeBlock(block, 0, aligned, this.#position);
+        if (this.#filled > aligned) await writeFully(this.#buffered, block, aligned, this.#filled - aligned, this.#position + aligned);
+        this.#position += this.#filled;
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** Waits for writes in flight (ignoring their failures), returns the buffers and closes the O_DIRECT handle. Idempotent. */
+  async close(): Promise<void> {
+    await this.#drain().catch(() => {});
+    if (this.#block !== undefined) this.#pool.release(this.#block);
+    this.#block = undefined;
+    this.#filled = 0;
+    await this.#direct.close().catch(() => {});
+  }
+
+  /** Starts writing the full current block; waits while too many writes are in flight. */
+  async #submitBlock(): Promise<void> {
+    const block = this.#block!;
+    const position = this.#position;
+    this.#block = undefined;
+    this.#filled = 0;
+    this.#position += ALIGNED_BUFFER_BYTES;
+    const write = this.#writeBlock(block, 0, ALIGNED_BUFFER_BYTES, position).then(
+      () => this.#pool.release(block),
+      (err: unknown) => {
+        this.#failure ??= err;
+        this.#pool.release(block);
+      },
+    );
+    this.#inFlight.push(write);
+    while (this.#inFlight.length > MAX_IN_FLIGHT) await this.#inFlight.shift();
+    this.#throwIfFailed();
+  }
+
+  /** Writes with O_DIRECT, or through the buffered handle once the device has refused O_DIRECT. */
+  async #writeBlock(block: Buffer, offset: number, length: number, position: number): Promise<void> {
+    if (this.#directWorks) {
+      try {
+        await writeFully(this.#direct, block, offset, length, position);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+        this.#directWorks = false;
+      }
+    }
+    await writeFully(this.#buffered, block, offset, length, position);
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#inFlight.length > 0) await this.#inFlight.shift();
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+}
+
+/** Writes all `length` bytes at `position`, looping over short writes. */
+async function writeFully(handle: FileHandle, buffer: Buffer, offset: number, length: number, position: number): Promise<void> {
+  let written = 0;
+  while (written < length) {
+    const { bytesWritten } = await handle.write(buffer, offset + written, length - written, position + written);
+    if (bytesWritten === 0) throw new Error(`write(2) wrote nothing at offset ${position + written}`);
+    written += bytesWritten;
+  }
+}
