@@ -10,7 +10,9 @@
 // pauses between runs (the "2 s apart" case of bench:execute);
 // `--background-rm` removes each variant's previous tree, as the server's
 // BackgroundDirectoryRemover does, while the next is made (the "back to
-// back" case).
+// back" case). The last variant also keeps finished trees (SpareExecrootPool
+// shared with a BackgroundDirectoryRemover, which checks each one on its
+// thread): from its second run on it renames a kept tree into place.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +26,7 @@ import {
   defaultTreeLinker,
   ExecrootMaterializer,
   InputTreeLoader,
+  SpareExecrootPool,
   SynchronousTreeLinker,
   WorkerPoolTreeLinker,
   type TreeLinker,
@@ -43,11 +46,13 @@ const runs = Number(values.runs);
 const gapMs = Number(values['gap-ms']);
 const files = Number(values.files);
 
-const variants: [string, TreeLinker][] = [
+const spares = new SpareExecrootPool();
+const variants: [string, TreeLinker, SpareExecrootPool?][] = [
   ['server default', defaultTreeLinker()],
   ['in place (before)', new SynchronousTreeLinker()],
   ['2 worker threads', new WorkerPoolTreeLinker(2)],
   ['4 worker threads', new WorkerPoolTreeLinker(4)],
+  ['server default + kept trees', defaultTreeLinker(), spares],
 ];
 
 const work = mkdtempSync(join(process.env.TMPDIR ?? tmpdir(), 'actiond-materialization-ab-'));
@@ -57,9 +62,11 @@ try {
   for (const { digest, data } of tree.blobs) await blobs.put(digest, data);
   const root = Digest.parse(tree.rootDigest.hash, tree.rootDigest.sizeBytes);
   const remover = new BackgroundDirectoryRemover((err, path) => console.error(`cannot remove ${path}: ${String(err)}`));
-  const results = variants.map(([name, linker]) => {
+  const keeper = new BackgroundDirectoryRemover((err, path) => console.error(`cannot remove ${path}: ${String(err)}`), spares);
+  const results = variants.map(([name, linker, pool]) => {
     const loader = new InputTreeLoader(new TreeWalker(blobs), blobs.digestFunction);
-    return { name, materializer: new ExecrootMaterializer(loader, blobs, blobs.digestFunction.emptyDigest, linker), ms: [] as number[], cpu: [] as number[], previous: '' };
+    const materializer = new ExecrootMaterializer(loader, blobs, blobs.digestFunction.emptyDigest, linker, pool);
+    return { name, materializer, pool, ms: [] as number[], cpu: [] as number[], reused: 0, previous: '' };
   });
   // One untimed run each: threads started, caches warm, as in a server that has run before.
   for (const r of results) {
@@ -71,9 +78,12 @@ try {
     // Rotate the order each round, so no variant always follows the same one.
     for (let k = 0; k < results.length; k++) {
       const r = results[(i + k) % results.length]!;
-      if (values['background-rm']) remover.remove(r.previous);
+      if (r.pool !== undefined) keeper.remove(r.previous);
+      else if (values['background-rm']) remover.remove(r.previous);
       else rmSync(r.previous, { recursive: true, force: true });
+      if (r.pool !== undefined && !values['background-rm']) await keeper.drain();
       if (gapMs > 0) {
+        await keeper.drain();
         await remover.drain();
         await sleep(gapMs);
       }
@@ -84,17 +94,19 @@ try {
       r.ms.push(performance.now() - started);
       const used = process.cpuUsage(cpu);
       r.cpu.push((used.user + used.system) / 1000);
+      if (stats.reused) r.reused++;
       if (stats.filesLinked !== files || stats.bytesCopied !== 0) throw new Error(`${r.name}: linked ${stats.filesLinked}, copied ${stats.bytesCopied} bytes`);
       r.previous = target;
     }
   }
   await remover.drain();
+  await keeper.drain();
   const f = (x: number): string => x.toFixed(1);
   console.log(`${files} files in ${files / 100} directories, ${runs} runs per variant, ${gapMs} ms apart${values['background-rm'] ? ', previous tree removed in the background meanwhile' : ''}`);
-  console.log('| variant | wall p50 | wall min | wall max | CPU p50 (all threads) | runs (wall ms) |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| variant | wall p50 | wall min | wall max | CPU p50 (all threads) | kept trees used | runs (wall ms) |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const r of results) {
-    console.log(`| ${r.name} | ${f(percentile(r.ms, 50))} ms | ${f(Math.min(...r.ms))} ms | ${f(Math.max(...r.ms))} ms | ${f(percentile(r.cpu, 50))} ms | ${r.ms.map(f).join(', ')} |`);
+    console.log(`| ${r.name} | ${f(percentile(r.ms, 50))} ms | ${f(Math.min(...r.ms))} ms | ${f(Math.max(...r.ms))} ms | ${f(percentile(r.cpu, 50))} ms | ${r.reused}/${r.ms.length} | ${r.ms.map(f).join(', ')} |`);
   }
   await Promise.all(variants.map(([, l]) => (l instanceof WorkerPoolTreeLinker ? l.close() : undefined)));
 } finally {

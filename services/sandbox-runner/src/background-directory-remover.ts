@@ -1,10 +1,15 @@
 import { Worker } from 'node:worker_threads';
+import { checkLinkedTree } from './linked-tree-check.ts';
+import type { LinkJob } from './link-job.ts';
+import type { MadeTree, SpareExecrootPool } from './spare-execroot-pool.ts';
 
 /**
- * The removal thread's program: `rmSync` of each path posted (and, should
- * it fail, an entry-by-entry walk that ends in an error naming the errno),
- * answering with the path and the error (as plain fields: a cloned Error loses its
- * `code`). Source text rather than a file, so the standalone server's
+ * The removal thread's program: for a path posted with the job that made
+ * it, `checkLinkedTree` and, if the tree cannot be kept, its removal; for a
+ * path alone, its removal. Removal is `rmSync` (and, should it fail, an
+ * entry-by-entry walk that ends in an error naming the errno). Answers with
+ * the path, whether it was kept, and the error (as plain fields: a cloned
+ * Error loses its `code`). Source text rather than a file, so the standalone server's
  * single bundle needs no separate worker file.
  */
 const WORKER_SOURCE = `'use strict';
@@ -24,16 +29,31 @@ function removeTree(path) {
   for (const name of fs.readdirSync(path)) removeTree(path + '/' + name);
   fs.rmdirSync(path);
 }
-parentPort.on('message', (path) => {
+const checkLinkedTree = (${checkLinkedTree.toString()});
+function remove(path) {
   try {
-    try {
-      fs.rmSync(path, { recursive: true, force: true });
-    } catch {
-      removeTree(path);
+    fs.rmSync(path, { recursive: true, force: true });
+  } catch {
+    removeTree(path);
+  }
+}
+parentPort.on('message', ({ path, job }) => {
+  try {
+    if (job !== undefined) {
+      let why;
+      try {
+        why = checkLinkedTree(job, path, fs);
+      } catch (err) {
+        why = String(err && err.message || err);
+      }
+      if (why === '') return parentPort.postMessage({ path, kept: true });
+      remove(path);
+      return parentPort.postMessage({ path, kept: false });
     }
-    parentPort.postMessage({ path });
+    remove(path);
+    parentPort.postMessage({ path, kept: false });
   } catch (err) {
-    parentPort.postMessage({ path, message: String(err && err.message || err), code: err && err.code });
+    parentPort.postMessage({ path, kept: false, message: String(err && err.message || err), code: err && err.code });
   }
 });
 `;
@@ -54,25 +74,40 @@ parentPort.on('message', (path) => {
  * process alive while idle; if it dies, the removal it held is reported
  * and the next one starts a new thread.
  *
+ * Given a pool, an execroot that the pool (shared with the ExecrootMaterializer) wants
+ * back is not removed but checked on the same thread and, if it is again
+ * exactly as materialized, kept as a spare for the next action with the
+ * same input root ({@link SpareExecrootPool}); spares it evicts are removed.
+ *
  * Failures go to `onError` (the directory is then left for the next
  * server start, whose `prepare()` empties the exec directory).
  */
 export class BackgroundDirectoryRemover {
   readonly #onError: (error: unknown, path: string) => void;
-  readonly #queue: string[] = [];
+  readonly #pool: SpareExecrootPool | undefined;
+  readonly #queue: { path: string; tree: MadeTree | undefined }[] = [];
   #worker: Worker | undefined;
   /** The path the thread is removing now, if any. */
-  #current: string | undefined;
+  #current: { path: string; tree: MadeTree | undefined } | undefined;
   #idle: (() => void)[] = [];
 
-  /** `onError`: told about each directory that could not be removed; ignored by default. */
-  constructor(onError: (error: unknown, path: string) => void = () => {}) {
+  /**
+   * `onError`: told about each directory that could not be removed; ignored
+   * by default. `pool`: where execroots worth keeping are kept (the one
+   * given to the ExecrootMaterializer); without one, everything is removed.
+   */
+  constructor(onError: (error: unknown, path: string) => void = () => {}, pool?: SpareExecrootPool) {
     this.#onError = onError;
+    this.#pool = pool;
   }
 
-  /** Queues `path` (a directory with nothing mounted in it) for removal and returns at once. */
+  /**
+   * Queues `path` (a directory with nothing mounted in it, which nothing
+   * uses any more) for removal, or for keeping if it is an execroot the
+   * pool wants back, and returns at once.
+   */
   remove(path: string): void {
-    this.#queue.push(path);
+    this.#queue.push({ path, tree: this.#pool?.claim(path) });
     // Not before the caller yields: it may still be answering the request.
     if (this.#queue.length === 1 && this.#current === undefined) setImmediate(() => this.#next());
   }
@@ -85,30 +120,35 @@ export class BackgroundDirectoryRemover {
 
   #next(): void {
     if (this.#current !== undefined) return;
-    const path = this.#queue.shift();
-    if (path === undefined) {
+    const item = this.#queue.shift();
+    if (item === undefined) {
       this.#worker?.unref();
       for (const resolve of this.#idle.splice(0)) resolve();
       return;
     }
-    this.#current = path;
+    this.#current = item;
     const worker = (this.#worker ??= this.#start());
     // Referenced while it holds a removal: drain() must be able to wait for it.
     worker.ref();
-    worker.postMessage(path);
+    const job: LinkJob | undefined = item.tree?.job;
+    worker.postMessage({ path: item.path, job });
   }
 
   #start(): Worker {
     const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'actiond-remover' });
-    worker.on('message', (done: { path: string; message?: string; code?: string }) => {
+    worker.on('message', (done: { path: string; kept: boolean; message?: string; code?: string }) => {
       if (done.message !== undefined) this.#onError(Object.assign(new Error(done.message), done.code === undefined ? {} : { code: done.code }), done.path);
+      const tree = this.#current?.tree;
+      if (done.kept && tree !== undefined && this.#pool !== undefined) {
+        for (const evicted of this.#pool.offer(done.path, tree)) this.#queue.push({ path: evicted, tree: undefined });
+      }
       this.#current = undefined;
       this.#next();
     });
     const died = (err: unknown): void => {
       if (this.#worker !== worker) return;
       this.#worker = undefined;
-      const path = this.#current;
+      const path = this.#current?.path;
       this.#current = undefined;
       if (path !== undefined) this.#onError(new Error(`the removal thread died: ${err instanceof Error ? err.message : String(err)}`, { cause: err }), path);
       this.#next();

@@ -12,6 +12,10 @@ import type { LinkFileSystem } from './link-job.ts';
 import { SynchronousTreeLinker } from './synchronous-tree-linker.ts';
 import type { TreeLinker } from './tree-linker.ts';
 import { WorkerPoolTreeLinker } from './worker-pool-tree-linker.ts';
+import { BackgroundDirectoryRemover } from './background-directory-remover.ts';
+import { SpareExecrootPool } from './spare-execroot-pool.ts';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { InputTreeLoader } from './input-tree-loader.ts';
 import { BlobDirectorySource, executable, file, openTestStore, storeDirectory, storeTree, symlink } from './input-fixture.ts';
 import type { TestStore } from './input-fixture.ts';
@@ -75,7 +79,7 @@ for (const [how, linker] of LINKERS) {
         assert.equal(info.uid, 0);
       }
       // The executable variant had to be made once, by copying: that is counted.
-      assert.deepEqual(stats, { filesLinked: 3, bytesLinked: 5 + 18 + 4, filesCopied: 1, bytesCopied: 18, directories: 2, symlinks: 2 });
+      assert.deepEqual(stats, { filesLinked: 3, bytesLinked: 5 + 18 + 4, filesCopied: 1, bytesCopied: 18, directories: 2, symlinks: 2, reused: false });
     }, linker));
 }
 
@@ -275,3 +279,59 @@ test('a directory that cannot be created is an error naming it, and nothing belo
       return fs.mkdirSync(path, mode);
     },
   })));
+
+test('with a pool shared with the remover, a finished execroot is cleaned, kept and renamed into place for the same input root', { skip: needsRoot }, () =>
+  withStore(async (store) => {
+    const pool = new SpareExecrootPool();
+    const errors: unknown[] = [];
+    const remover = new BackgroundDirectoryRemover((err) => errors.push(err), pool);
+    const loader = new InputTreeLoader(new BlobDirectorySource(store.blobs), SHA256);
+    const materializer = new ExecrootMaterializer(loader, store.blobs, SHA256.emptyDigest, new SynchronousTreeLinker(), pool);
+    const root = await storeTree(store.blobs, { 'a.txt': file('kept'), sub: { 'b.txt': file('also kept') } });
+    const other = await storeTree(store.blobs, { 'c.txt': file('other root') });
+
+    const first = join(store.root, 'first');
+    assert.equal((await materializer.materialize(root, first)).reused, false);
+    await writeFile(join(first, 'sub/output'), 'made by the action');
+    remover.remove(first);
+    await remover.drain();
+    assert.ok(existsSync(first), 'kept as a spare');
+
+    assert.equal((await materializer.materialize(other, join(store.root, 'other'))).reused, false, 'another root does not take it');
+    const second = join(store.root, 'second');
+    const stats = await materializer.materialize(root, second);
+    assert.deepEqual(stats, { filesLinked: 2, bytesLinked: 4 + 9, filesCopied: 0, bytesCopied: 0, directories: 2, symlinks: 0, reused: true });
+    assert.equal(existsSync(first), false);
+    assert.deepEqual((await readdir(join(second, 'sub'))).sort(), ['b.txt']);
+    assert.equal((await lstat(join(second, 'a.txt'))).ino, (await lstat(store.blobs.pathOf(SHA256.compute(Buffer.from('kept'))))).ino);
+
+    // Kept again, then the blob file is replaced in the CAS (damaged, removed, uploaded again: another
+    // inode): the kept tree still links the old one, so it is not reused.
+    remover.remove(second);
+    await remover.drain();
+    const blobPath = store.blobs.pathOf(SHA256.compute(Buffer.from('kept')));
+    await rm(blobPath);
+    await writeFile(blobPath, 'kept', { mode: 0o444 });
+    const third = join(store.root, 'third');
+    assert.equal((await materializer.materialize(root, third)).reused, false);
+    assert.equal((await lstat(join(third, 'a.txt'))).ino, (await lstat(blobPath)).ino);
+    assert.deepEqual(errors, []);
+  }));
+
+test('with a pool, a kept tree that an action changed is removed instead of reused', { skip: needsRoot }, () =>
+  withStore(async (store) => {
+    const pool = new SpareExecrootPool();
+    const remover = new BackgroundDirectoryRemover(undefined, pool);
+    const loader = new InputTreeLoader(new BlobDirectorySource(store.blobs), SHA256);
+    const materializer = new ExecrootMaterializer(loader, store.blobs, SHA256.emptyDigest, new SynchronousTreeLinker(), pool);
+    const root = await storeTree(store.blobs, { 'a.txt': file('x') });
+    const first = join(store.root, 'first');
+    await materializer.materialize(root, first);
+    await rm(join(first, 'a.txt'));
+    remover.remove(first);
+    await remover.drain();
+    assert.equal(existsSync(first), false);
+    const stats = await materializer.materialize(root, join(store.root, 'second'));
+    assert.equal(stats.reused, false);
+    assert.equal(await readFile(join(store.root, 'second/a.txt'), 'utf8'), 'x');
+  }));

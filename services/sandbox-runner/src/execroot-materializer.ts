@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import { renameSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { status } from '@grpc/grpc-js';
 import type { BlobFiles } from '@actiond/blobstore';
 import type { Digest } from '@actiond/digest';
@@ -6,6 +9,8 @@ import { joinRelative } from './directory-entry-name.ts';
 import type { InputDirectory, InputFile, InputTree, InputTreeLoader } from './input-tree-loader.ts';
 import { LINK_ENTRY_KIND, type LinkJob, type LinkJobFailure } from './link-job.ts';
 import { SizeSwitchingTreeLinker } from './size-switching-tree-linker.ts';
+import { checkLinkedTree } from './linked-tree-check.ts';
+import type { SpareExecrootPool } from './spare-execroot-pool.ts';
 import { SynchronousTreeLinker } from './synchronous-tree-linker.ts';
 import type { TreeLinker } from './tree-linker.ts';
 import { WorkerPoolTreeLinker } from './worker-pool-tree-linker.ts';
@@ -27,6 +32,7 @@ export const INPUT_DIRECTORY_MODE = 0o1777;
 export const THREADED_LINK_THRESHOLD = 256;
 
 let sharedLinker: TreeLinker | undefined;
+let nextMaterializerId = 0;
 
 /**
  * The process-wide default linker: in place below
@@ -58,6 +64,8 @@ export interface MaterializationStats {
   /** Directories created, the root included. */
   readonly directories: number;
   readonly symlinks: number;
+  /** True when a kept tree of an earlier action was renamed into place instead ({@link SpareExecrootPool}). */
+  readonly reused: boolean;
 }
 
 /**
@@ -73,6 +81,12 @@ export interface MaterializationStats {
  * promises would cost more than the link(2) itself), large ones on a
  * process-wide pool of worker threads, several directories at once, which
  * leaves the event loop free (bench: see the package README).
+ *
+ * Given a {@link SpareExecrootPool} (shared with the executor's
+ * BackgroundDirectoryRemover), a finished tree of the same input root that
+ * the remover checked and kept is checked once more (`checkLinkedTree`: it
+ * must still link the CAS's current blob files) and renamed into place
+ * instead; the stats then say `reused`.
  *
  * Errors: INVALID_ARGUMENT for a malformed Directory (from the loader,
  * naming the path); FAILED_PRECONDITION with one MISSING violation per blob
@@ -93,13 +107,28 @@ export class ExecrootMaterializer {
    */
   readonly #sources = new WeakMap<InputDirectory, string[]>();
   readonly #linker: TreeLinker;
+  readonly #pool: SpareExecrootPool | undefined;
+  /** Keys spares to this materializer: another one's trees link another CAS's files. */
+  readonly #id = nextMaterializerId++;
 
-  /** `linker`: what creates the files; {@link defaultTreeLinker} unless given. */
-  constructor(loader: InputTreeLoader, blobs: BlobFiles, emptyDigest: Digest, linker: TreeLinker = defaultTreeLinker()) {
+  /**
+   * `linker`: what creates the files; {@link defaultTreeLinker} unless
+   * given. `pool`: where finished execroots come back from the
+   * BackgroundDirectoryRemover for reuse (give both the same one); without
+   * one, every tree is made anew.
+   */
+  constructor(
+    loader: InputTreeLoader,
+    blobs: BlobFiles,
+    emptyDigest: Digest,
+    linker: TreeLinker = defaultTreeLinker(),
+    pool?: SpareExecrootPool,
+  ) {
     this.#loader = loader;
     this.#blobs = blobs;
     this.#emptyDigest = emptyDigest;
     this.#linker = linker;
+    this.#pool = pool;
   }
 
   /** Creates `target` (which must not exist; its parent must) holding the tree under `inputRoot`. */
@@ -107,13 +136,30 @@ export class ExecrootMaterializer {
     // Threads start while the tree loads, not after.
     this.#linker.warmUp();
     const tree = await this.#loader.load(inputRoot);
+    // Every blob is still looked up (cached): a missing one is MISSING even when a kept tree still links it.
     const { sources, copies } = await this.#resolveSources(tree);
+    const symlinks = tree.directories.reduce((n, { directory }) => n + directory.symlinks.length, 0);
+    const key = `${this.#id}:${inputRoot.key}`;
+    const spare = this.#pool?.take(key);
+    // Checked again now, not only when kept: a blob may have left the CAS since (found damaged,
+    // say), and the client's new upload of it is another inode. A failed check is a fresh tree.
+    if (spare !== undefined && this.#stillGood(spare.tree.job, spare.path)) {
+      try {
+        renameSync(spare.path, target);
+        this.#pool!.made(target, spare.tree);
+        const bytes = tree.directories.reduce((n, { directory }) => directory.files.reduce((m, f) => m + f.digest.sizeBytes, n), 0);
+        return { filesLinked: tree.fileCount, bytesLinked: bytes, filesCopied: copies.files, bytesCopied: copies.bytes, directories: tree.directories.length, symlinks, reused: true };
+      } catch {
+        // The spare is gone or the target taken: make the tree anew (which reports the latter).
+      }
+    }
     const { job, bytes } = this.#job(tree, sources, target);
     const outcome = await this.#linker.link(job);
     if (outcome.failure !== undefined) throw this.#failure(tree, job, outcome.failure);
+    // A tree with copies is never kept: a copy is not its blob's inode, so the check would refuse it anyway.
+    if (outcome.copied.length === 0) this.#pool?.made(target, { key, job });
     let copiedBytes = 0;
     for (const entry of outcome.copied) copiedBytes += this.#entryOf(tree, job, directoryOfEntry(job, entry), entry).file!.digest.sizeBytes;
-    const symlinks = tree.directories.reduce((n, { directory }) => n + directory.symlinks.length, 0);
     return {
       filesLinked: tree.fileCount - outcome.copied.length,
       bytesLinked: bytes - copiedBytes,
@@ -121,7 +167,21 @@ export class ExecrootMaterializer {
       bytesCopied: copies.bytes + copiedBytes,
       directories: tree.directories.length,
       symlinks,
+      reused: false,
     };
+  }
+
+  /** Whether the spare tree at `path` still links the CAS's current blob files and nothing else; removes it if not. */
+  #stillGood(job: LinkJob, path: string): boolean {
+    let why: string;
+    try {
+      why = checkLinkedTree(job, path, fs);
+    } catch (err) {
+      why = err instanceof Error ? err.message : String(err);
+    }
+    if (why === '') return true;
+    void rm(path, { recursive: true, force: true }).catch(() => {});
+    return false;
   }
 
   /**
