@@ -95,9 +95,15 @@ static void finish(struct run *r) {
                                       : WEXITSTATUS(r->wait_status);
   int len = snprintf(header, sizeof(header), "done %" PRIu64 " %s %d %zu %zu\n",
                      r->id, kind, n, r->status.len, r->err.len);
-  answer(header, (size_t)len);
-  answer(r->status.data, r->status.len);
-  answer(r->err.data, r->err.len);
+  /* One write: the server wakes up once per answer, not once per part. */
+  size_t total = (size_t)len + r->status.len + r->err.len;
+  char *message = malloc(total);
+  if (message == NULL) DIE("malloc");
+  memcpy(message, header, (size_t)len);
+  if (r->status.len > 0) memcpy(message + len, r->status.data, r->status.len);
+  if (r->err.len > 0) memcpy(message + len + r->status.len, r->err.data, r->err.len);
+  answer(message, total);
+  free(message);
   free(r->status.data);
   free(r->err.data);
   *r = runs[--n_runs];
