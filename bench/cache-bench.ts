@@ -18,6 +18,7 @@ import { runByteStreamBenchmark } from './src/byte-stream-benchmark.ts';
 import { blockMarkers, formatReport, replaceBlock, type CacheBenchReport } from './src/cache-bench-report.ts';
 import { parseCacheBenchOptions, USAGE, type CacheBenchOptions } from './src/cache-bench-options.ts';
 import { CacheClient } from './src/cache-client.ts';
+import { RawWriteClient } from './src/raw-write-client.ts';
 import { profileCovers, summarizeProfile, type CpuProfile, type ProfileSummary } from './src/cpu-profile-summary.ts';
 import { runFindMissingBenchmark } from './src/find-missing-benchmark.ts';
 import { CHUNK_BYTES } from './src/large-blob.ts';
@@ -138,6 +139,7 @@ async function run(options: CacheBenchOptions, work: string, onServer: (server: 
   onServer(server);
   const sampler = new RssSampler(server.pid);
   const client = new CacheClient(server.address);
+  const rawWriteClient = new RawWriteClient(server.address);
   let nullServer: ServerProcess | undefined;
   let nullClient: CacheClient | undefined;
   try {
@@ -154,7 +156,7 @@ async function run(options: CacheBenchOptions, work: string, onServer: (server: 
     const maxBatchTotalSizeBytes = advertised > 0 ? advertised : 4 * 1024 * 1024 - 64 * 1024;
 
     const byteStream = await runByteStreamBenchmark({
-      client, serverPid: server.pid, sampler, blobBytes: options.blobMib * 1024 * 1024, runs: options.runs, scratchDirectory: scratch, progress,
+      client, rawWriteClient, serverPid: server.pid, sampler, blobBytes: options.blobMib * 1024 * 1024, runs: options.runs, scratchDirectory: scratch, progress,
       nullServer: { client: nullClient, pid: nullServer.pid },
     });
     nullClient.close();
@@ -179,6 +181,7 @@ async function run(options: CacheBenchOptions, work: string, onServer: (server: 
     const afterLoadRssBytes = await settledRss(server.pid);
     const peakRssBytes = readProcessMemory(server.pid).peakRssBytes;
     client.close();
+    rawWriteClient.close();
     progress(`stopping the server: ${await server.stop()}`);
 
     const profile = profileDirectory === undefined ? undefined : profileByPhase(profileDirectory, [byteStream.write, byteStream.read, batch.seconds, find.latency]);
@@ -207,6 +210,7 @@ async function run(options: CacheBenchOptions, work: string, onServer: (server: 
   } finally {
     sampler.stop();
     client.close();
+    rawWriteClient.close();
     nullClient?.close();
     await nullServer?.stop();
     await server.stop();

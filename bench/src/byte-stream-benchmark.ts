@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CacheClient } from './cache-client.ts';
+import type { RawWriteClient } from './raw-write-client.ts';
 import { BlobPattern, LargeBlob } from './large-blob.ts';
 import { flushDirtyPages, timeFileWrite, timeSha256, timeSha256sum } from './machine-limits.ts';
 import { Measurement } from './measurement.ts';
@@ -12,6 +13,8 @@ import { timedCall } from './timed-run.ts';
 /** Parameters of {@link runByteStreamBenchmark}. */
 export interface ByteStreamBenchmarkOptions {
   readonly client: CacheClient;
+  /** The raw HTTP/2 Write client (src/raw-write-client.ts) of the main Write measurement. */
+  readonly rawWriteClient: RawWriteClient;
   /** The server's pid, whose CPU time is counted during each call. */
   readonly serverPid: number;
   readonly sampler: RssSampler;
@@ -32,7 +35,10 @@ export interface ByteStreamResults {
   readonly sha256sum: Measurement;
   readonly diskWrite: Measurement;
   readonly diskWriteFsync: Measurement;
+  /** Write with the raw HTTP/2 client: the target's number. */
   readonly write: Measurement;
+  /** Write with the grpc-js client, for comparison (and with the null server). */
+  readonly writeGrpcJs: Measurement;
   readonly read: Measurement;
   readonly nullWrite: Measurement;
   readonly nullRead: Measurement;
@@ -41,9 +47,10 @@ export interface ByteStreamResults {
 /**
  * ByteStream Write and Read of large blobs against the machine's own limits,
  * interleaved round by round (SHA-256, disk write without and with fsync,
- * server Write, server Read, then Write and Read with the null server) so
- * that load from other users of the shared machine hits limits and server
- * alike and the ratios stay meaningful.
+ * server Write with the raw HTTP/2 client, server Write with the grpc-js
+ * client, server Read, then Write and Read with the null server) so that
+ * load from other users of the shared machine hits limits and server alike
+ * and the ratios stay meaningful.
  *
  * Every round uploads a new blob (a fresh seed), since a blob the server
  * already holds is answered without reading the upload. Digests are computed
@@ -57,7 +64,8 @@ export async function runByteStreamBenchmark(options: ByteStreamBenchmarkOptions
     sha256sum: new Measurement('SHA-256, sha256sum of the file', 'MB/s'),
     diskWrite: new Measurement('disk write, no fsync (page cache, as the CAS writes)', 'MB/s'),
     diskWriteFsync: new Measurement('disk write + fsync', 'MB/s'),
-    write: new Measurement('ByteStream Write', 'MB/s'),
+    write: new Measurement('ByteStream Write (raw HTTP/2 client)', 'MB/s'),
+    writeGrpcJs: new Measurement('ByteStream Write (grpc-js client)', 'MB/s'),
     read: new Measurement('ByteStream Read', 'MB/s'),
     nullWrite: new Measurement('ByteStream Write to the null server (grpc-js + protobuf only)', 'MB/s'),
     nullRead: new Measurement('ByteStream Read from the null server (grpc-js + protobuf only)', 'MB/s'),
@@ -84,15 +92,27 @@ export async function runByteStreamBenchmark(options: ByteStreamBenchmarkOptions
       (fsync ? results.diskWriteFsync : results.diskWrite).add(written, rate(written.seconds));
     }
 
-    progress(`bytestream round ${round}/${runs}: Write`);
+    progress(`bytestream round ${round}/${runs}: Write (raw HTTP/2 client)`);
     flushDirtyPages();
     sampler.enter('ByteStream Write');
-    const upload = await timedCall(options.serverPid, () => client.write(blob.digest, blob.chunks(), deadlineMs));
+    const upload = await timedCall(options.serverPid, () => options.rawWriteClient.write(blob.digest, blob.chunks(), deadlineMs));
     sampler.enter(undefined);
     if (upload.value !== blob.sizeBytes) {
       throw new Error(`ByteStream Write of ${blob.digest} reported committed_size ${upload.value}, expected ${blob.sizeBytes}`);
     }
     results.write.add(upload, rate(upload.seconds));
+
+    // A blob of its own: the server would answer the first one's upload as already stored.
+    progress(`bytestream round ${round}/${runs}: Write (grpc-js client)`);
+    const second = LargeBlob.create(pattern, blobBytes, `bytestream-${round}-grpc-js`);
+    flushDirtyPages();
+    sampler.enter('ByteStream Write');
+    const grpcJsUpload = await timedCall(options.serverPid, () => client.write(second.digest, second.chunks(), deadlineMs));
+    sampler.enter(undefined);
+    if (grpcJsUpload.value !== second.sizeBytes) {
+      throw new Error(`ByteStream Write of ${second.digest} (grpc-js client) reported committed_size ${grpcJsUpload.value}, expected ${second.sizeBytes}`);
+    }
+    results.writeGrpcJs.add(grpcJsUpload, rate(grpcJsUpload.seconds));
 
     progress(`bytestream round ${round}/${runs}: Read`);
     flushDirtyPages();
