@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BackgroundDirectoryRemover } from './background-directory-remover.ts';
+import { BackgroundDirectoryRemover, REMOVAL_NICE } from './background-directory-remover.ts';
 
 async function withBase(fn: (base: string) => Promise<void>): Promise<void> {
   const base = await mkdtemp(join(tmpdir(), 'background-remover-'));
@@ -62,4 +62,23 @@ test('a path that does not exist is no error', () =>
     remover.remove(join(base, 'never-made'));
     await remover.drain();
     assert.deepEqual(errors, []);
+  }));
+
+test('removals run on a thread of their own at a lower priority than the rest of the process', { skip: process.platform !== 'linux' ? 'thread priorities are read from /proc' : false }, () =>
+  withBase(async (base) => {
+    // The fields after the command name (which may hold spaces); nice is the 19th field.
+    const niceOf = (tid: string): number => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const nices = (): number[] => readdirSync('/proc/self/task').map(niceOf);
+    // Earlier tests' removers may still have theirs.
+    const before = nices().filter((n) => n === REMOVAL_NICE).length;
+    const remover = new BackgroundDirectoryRemover();
+    await mkdir(join(base, 'a'));
+    remover.remove(join(base, 'a'));
+    await remover.drain();
+    assert.equal(existsSync(join(base, 'a')), false);
+    assert.equal(nices().filter((n) => n === REMOVAL_NICE).length, before + 1);
+    assert.notEqual(niceOf(String(process.pid)), REMOVAL_NICE, 'the main thread keeps its priority');
   }));

@@ -3,6 +3,9 @@ import { checkLinkedTree } from './linked-tree-check.ts';
 import type { LinkJob } from './link-job.ts';
 import type { MadeTree, SpareExecrootPool } from './spare-execroot-pool.ts';
 
+/** The nice value of the removal thread (the server's others run at 0). */
+export const REMOVAL_NICE = 10;
+
 /**
  * The removal thread's program: for a path posted with the job that made
  * it, `checkLinkedTree` and, if the tree cannot be kept, its removal; for a
@@ -13,8 +16,14 @@ import type { MadeTree, SpareExecrootPool } from './spare-execroot-pool.ts';
  * single bundle needs no separate worker file.
  */
 const WORKER_SOURCE = `'use strict';
+const REMOVAL_NICE = ${REMOVAL_NICE};
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
+// Behind everything else of the server: a nice of 10 on this thread alone (setpriority on a
+// thread id), so a removal yields the cores to the next action's linking and run.
+try {
+  require('node:os').setPriority(Number(fs.readlinkSync('/proc/thread-self').split('/').pop()), REMOVAL_NICE);
+} catch {}
 // Entry by entry, for what rmSync could not remove: its errors name the
 // errno ("EBUSY"), where native rmSync's have an empty code and "Unknown error".
 function removeTree(path) {
@@ -70,7 +79,8 @@ parentPort.on('message', ({ path, job }) => {
  * promise per entry, which cost 3-4 times the CPU (255-336 ms against
  * 77-82 ms for 10,000 files, bench/materialization-ab.ts's machine) and
  * took it from the event loop and the thread pool that the next action
- * needs. The thread starts on the first removal and never keeps the
+ * needs. It runs at nice {@link REMOVAL_NICE}, so that back-to-back
+ * actions get the cores first. The thread starts on the first removal and never keeps the
  * process alive while idle; if it dies, the removal it held is reported
  * and the next one starts a new thread.
  *
