@@ -4,11 +4,16 @@ export const ALIGNED_BUFFER_BYTES = 1024 * 1024;
 const WASM_PAGE_BYTES = 64 * 1024;
 
 /** The one WebAssembly API used here; the workspace's TypeScript libs do not declare WebAssembly. */
-const WasmMemory = (globalThis as unknown as { WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number }) => { buffer: ArrayBuffer } } })
-  .WebAssembly.Memory;
+const WasmMemory = (
+  globalThis as unknown as {
+    WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => { buffer: SharedArrayBuffer } };
+  }
+).WebAssembly.Memory;
 
 /**
- * Page-aligned 1 MiB buffers for O_DIRECT writes, reused.
+ * Page-aligned 1 MiB buffers for O_DIRECT writes, reused; their memory is
+ * a SharedArrayBuffer, so a worker thread can hash what they hold without
+ * a copy (HashingThread).
  *
  * O_DIRECT wants the memory address, length and file offset aligned to the
  * device's logical block size (512 B or 4 KiB), and JavaScript cannot see
@@ -32,7 +37,8 @@ export class AlignedBufferPool {
   acquire(): Buffer {
     const reused = this.#free.pop();
     if (reused !== undefined) return reused;
-    const memory = new WasmMemory({ initial: ALIGNED_BUFFER_BYTES / WASM_PAGE_BYTES, maximum: ALIGNED_BUFFER_BYTES / WASM_PAGE_BYTES });
+    const pages = ALIGNED_BUFFER_BYTES / WASM_PAGE_BYTES;
+    const memory = new WasmMemory({ initial: pages, maximum: pages, shared: true });
     return Buffer.from(memory.buffer, 0, ALIGNED_BUFFER_BYTES);
   }
 

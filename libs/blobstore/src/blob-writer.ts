@@ -4,6 +4,7 @@ import { ActiondError } from '@actiond/status';
 import type { BlobWrite } from './blob-access.ts';
 import { DirectFileAppender } from './direct-file-appender.ts';
 import { fileSystemError } from './file-system-error.ts';
+import { HashingThread, type ThreadHashJob } from './hashing-thread.ts';
 
 /**
  * Makes a verified temp file visible under its digest (the store's rename into place).
@@ -29,8 +30,10 @@ export const DIRECT_WRITE_MIN_BYTES = 4 * 1024 * 1024;
  * the store's next open removes if the process dies.
  *
  * Blobs of DIRECT_WRITE_MIN_BYTES or more are written with O_DIRECT in the
- * background while the next bytes are hashed (DirectFileAppender says why);
- * a write resolves once its bytes are staged, and commit waits for the file.
+ * background (DirectFileAppender says why) and, for SHA-256, hashed on the
+ * HashingThread from the same staging buffers, so the main thread only
+ * copies their bytes; a write resolves once its bytes are staged, and
+ * commit waits for the file and the hash.
  *
  * Operations run one at a time in call order (a promise chain), so the offset check
  * and the append are atomic with respect to other callers.
@@ -43,6 +46,8 @@ export class BlobWriter implements BlobWrite {
   readonly #tempPath: string;
   readonly #install: InstallBlob | undefined;
   readonly #appender: DirectFileAppender | undefined;
+  /** The hash computed on the hashing thread, when the appender feeds it; else #hasher, on this thread. */
+  readonly #threadHash: ThreadHashJob | undefined;
   #committed = 0;
   #state: State;
   #abortReason = '';
@@ -56,11 +61,13 @@ export class BlobWriter implements BlobWrite {
     tempPath = '',
     install?: InstallBlob,
     appender?: DirectFileAppender,
+    threadHash?: ThreadHashJob,
   ) {
     this.digest = digest;
     this.#state = state;
     this.#digestFunction = digestFunction;
-    this.#hasher = digestFunction?.createHasher();
+    this.#threadHash = threadHash;
+    this.#hasher = threadHash === undefined ? digestFunction?.createHasher() : undefined;
     this.#handle = handle;
     this.#tempPath = tempPath;
     this.#install = install;
@@ -81,8 +88,14 @@ export class BlobWriter implements BlobWrite {
     } catch (err) {
       throw fileSystemError(err, `creating a temp file for blob ${digest}`);
     }
-    const appender = digest.sizeBytes >= DIRECT_WRITE_MIN_BYTES ? await DirectFileAppender.open(tempPath, handle) : undefined;
-    return new BlobWriter(digest, 'writing', digestFunction, handle, tempPath, install, appender);
+    if (digest.sizeBytes < DIRECT_WRITE_MIN_BYTES) return new BlobWriter(digest, 'writing', digestFunction, handle, tempPath, install);
+    let threadHash = digestFunction.name === 'SHA256' ? HashingThread.shared().startJob('sha256') : undefined;
+    const appender = await DirectFileAppender.open(tempPath, handle, threadHash === undefined ? {} : { hash: threadHash });
+    if (appender === undefined) {
+      threadHash?.drop();
+      threadHash = undefined;
+    }
+    return new BlobWriter(digest, 'writing', digestFunction, handle, tempPath, install, appender, threadHash);
   }
 
   /** A writer for a blob that is already stored: complete from the start, ignores bytes. */
@@ -125,7 +138,7 @@ export class BlobWriter implements BlobWrite {
         await this.#discard('writing failed');
         throw fileSystemError(err, `writing blob ${this.digest}`);
       }
-      this.#hasher!.update(data);
+      this.#hasher?.update(data);
       this.#committed = end;
     });
   }
@@ -134,13 +147,15 @@ export class BlobWriter implements BlobWrite {
     return this.#serialize(async () => {
       if (this.#state === 'complete') return;
       this.#assertWriting();
+      let hex: string;
       try {
         await this.#appender?.finish();
+        hex = this.#threadHash === undefined ? this.#hasher!.digestHex() : await this.#threadHash.digestHex();
       } catch (err) {
         await this.#discard('writing failed');
         throw fileSystemError(err, `writing blob ${this.digest}`);
       }
-      const actual = Digest.parse(this.#hasher!.digestHex(), this.#committed, this.#digestFunction);
+      const actual = Digest.parse(hex, this.#committed, this.#digestFunction);
       if (!actual.equals(this.digest)) {
         await this.#discard('its content did not match the digest');
         throw ActiondError.invalidArgument(
@@ -190,6 +205,7 @@ export class BlobWriter implements BlobWrite {
     this.#state = 'aborted';
     this.#abortReason = reason;
     await this.#appender?.close();
+    this.#threadHash?.drop();
     await this.#handle?.close().catch(() => {});
     await rm(this.#tempPath, { force: true }).catch(() => {});
   }

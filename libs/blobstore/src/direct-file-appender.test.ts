@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ALIGNED_BUFFER_BYTES, AlignedBufferPool } from './aligned-buffer-pool.ts';
 import { DirectFileAppender } from './direct-file-appender.ts';
+import { HashingThread } from './hashing-thread.ts';
+import { createHash } from 'node:crypto';
 
 /** Bytes that differ at every offset (so a misplaced block shows). */
 function pattern(size: number): Buffer {
@@ -24,8 +26,9 @@ describe('DirectFileAppender', () => {
   async function appendAll(name: string, content: Buffer, pieceSizes: number[], pool: AlignedBufferPool): Promise<Buffer | undefined> {
     const path = join(directory, name);
     const buffered = await open(path, 'wx', 0o600);
+    const hash = HashingThread.shared().startJob('sha256');
     try {
-      const appender = await DirectFileAppender.open(path, buffered, pool);
+      const appender = await DirectFileAppender.open(path, buffered, { pool, hash });
       if (appender === undefined) return undefined;
       for (let at = 0, i = 0; at < content.length; i++) {
         const size = pieceSizes[i % pieceSizes.length]!;
@@ -33,13 +36,15 @@ describe('DirectFileAppender', () => {
         at += size;
       }
       await appender.finish();
+      assert.equal(await hash.digestHex(), createHash('sha256').update(content).digest('hex'), 'the hashing thread saw every byte in order');
     } finally {
+      hash.drop();
       await buffered.close();
     }
     return readFile(path);
   }
 
-  it('writes every byte in order whatever the piece sizes, aligned tail or not', async (t) => {
+  it('writes and hashes every byte in order whatever the piece sizes, aligned tail or not', async (t) => {
     const pool = new AlignedBufferPool(4);
     const cases: [number, number[]][] = [
       [3 * ALIGNED_BUFFER_BYTES + 12345, [ALIGNED_BUFFER_BYTES]],
@@ -62,7 +67,7 @@ describe('DirectFileAppender', () => {
     const pool = new AlignedBufferPool(4);
     const path = join(directory, 'abandoned');
     const buffered = await open(path, 'wx', 0o600);
-    const appender = await DirectFileAppender.open(path, buffered, pool);
+    const appender = await DirectFileAppender.open(path, buffered, { pool });
     if (appender === undefined) {
       await buffered.close();
       return t.skip(`no O_DIRECT on ${directory}`);

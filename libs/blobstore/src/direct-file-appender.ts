@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { ALIGNED_BUFFER_BYTES, AlignedBufferPool } from './aligned-buffer-pool.ts';
+import type { ThreadHashJob } from './hashing-thread.ts';
 
 /** Block writes in flight per file: one being written while the next fills, and one more to ride out a slow write. */
 const MAX_IN_FLIGHT = 2;
@@ -31,11 +32,16 @@ const SHARED_POOL = new AlignedBufferPool(16);
  * unaligned tail is written through `buffered`, the file's ordinary handle.
  * If the device refuses an aligned O_DIRECT write (EINVAL: a larger logical
  * block size), the rest of the file goes through `buffered` too.
+ *
+ * Given a `hash` job, every byte is also hashed on the hashing thread from
+ * the same staging buffer, block by block in order, beside the writes; a
+ * block is reused once both are done.
  */
 export class DirectFileAppender {
   readonly #direct: FileHandle;
   readonly #buffered: FileHandle;
   readonly #pool: AlignedBufferPool;
+  readonly #hash: ThreadHashJob | undefined;
   readonly #inFlight: Promise<void>[] = [];
   #block: Buffer | undefined;
   #filled = 0;
@@ -44,23 +50,28 @@ export class DirectFileAppender {
   #directWorks = true;
   #failure: unknown;
 
-  private constructor(direct: FileHandle, buffered: FileHandle, pool: AlignedBufferPool) {
+  private constructor(direct: FileHandle, buffered: FileHandle, pool: AlignedBufferPool, hash: ThreadHashJob | undefined) {
     this.#direct = direct;
     this.#buffered = buffered;
     this.#pool = pool;
+    this.#hash = hash;
   }
 
   /**
    * An appender for the empty file at `path`, already open as `buffered`;
    * undefined where O_DIRECT is not available (not Linux, or a filesystem
    * such as tmpfs that refuses it), in which case the caller writes through
-   * `buffered` as usual.
+   * `buffered` as usual. With `hash`, it also hashes every byte there.
    */
-  static async open(path: string, buffered: FileHandle, pool: AlignedBufferPool = SHARED_POOL): Promise<DirectFileAppender | undefined> {
+  static async open(
+    path: string,
+    buffered: FileHandle,
+    options: { readonly hash?: ThreadHashJob; readonly pool?: AlignedBufferPool } = {},
+  ): Promise<DirectFileAppender | undefined> {
     const flag = constants.O_DIRECT;
     if (flag === undefined) return undefined;
     try {
-      return new DirectFileAppender(await open(path, constants.O_WRONLY | flag), buffered, pool);
+      return new DirectFileAppender(await open(path, constants.O_WRONLY | flag), buffered, options.pool ?? SHARED_POOL, options.hash);
     } catch {
       return undefined;
     }
@@ -87,10 +98,15 @@ export class DirectFileAppender {
       this.#throwIfFailed();
       const block = this.#block;
       if (block !== undefined && this.#filled > 0) {
-        const aligned = this.#directWorks ? this.#filled - (this.#filled % DIRECT_ALIGNMENT) : 0;
-        if (aligned > 0) await this.#writeBlock(block, 0, aligned, this.#position);
-        if (this.#filled > aligned) await writeFully(this.#buffered, block, aligned, this.#filled - aligned, this.#position + aligned);
-        this.#position += this.#filled;
+        const filled = this.#filled;
+        const position = this.#position;
+        const aligned = this.#directWorks ? filled - (filled % DIRECT_ALIGNMENT) : 0;
+        const write = async (): Promise<void> => {
+          if (aligned > 0) await this.#writeBlock(block, 0, aligned, position);
+          if (filled > aligned) await writeFully(this.#buffered, block, aligned, filled - aligned, position + aligned);
+        };
+        await settleBoth(write(), this.#hash?.update(block.subarray(0, filled)));
+        this.#position += filled;
       }
     } finally {
       await this.close();
@@ -113,7 +129,7 @@ export class DirectFileAppender {
     this.#block = undefined;
     this.#filled = 0;
     this.#position += ALIGNED_BUFFER_BYTES;
-    const write = this.#writeBlock(block, 0, ALIGNED_BUFFER_BYTES, position).then(
+    const write = settleBoth(this.#writeBlock(block, 0, ALIGNED_BUFFER_BYTES, position), this.#hash?.update(block)).then(
       () => this.#pool.release(block),
       (err: unknown) => {
         this.#failure ??= err;
@@ -146,6 +162,16 @@ export class DirectFileAppender {
   #throwIfFailed(): void {
     if (this.#failure !== undefined) throw this.#failure;
   }
+}
+
+/**
+ * Waits for both the write and the hash of a block (so its buffer is free
+ * to reuse), then rejects with the first failure if either failed.
+ */
+async function settleBoth(write: Promise<void>, hash: Promise<void> | undefined): Promise<void> {
+  const [written, hashed] = await Promise.allSettled([write, hash]);
+  if (written.status === 'rejected') throw written.reason;
+  if (hashed.status === 'rejected') throw hashed.reason;
 }
 
 /** Writes all `length` bytes at `position`, looping over short writes. */
