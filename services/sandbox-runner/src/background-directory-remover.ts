@@ -49,13 +49,13 @@ function remove(path) {
 parentPort.on('message', ({ path, job }) => {
   try {
     if (job !== undefined) {
-      let why;
+      let check;
       try {
-        why = checkLinkedTree(job, path, fs);
+        check = checkLinkedTree(job, path, fs);
       } catch (err) {
-        why = String(err && err.message || err);
+        check = { problem: String(err && err.message || err) };
       }
-      if (why === '') return parentPort.postMessage({ path, kept: true });
+      if (check.problem === '') return parentPort.postMessage({ path, kept: true, inodes: check.inodes });
       remove(path);
       return parentPort.postMessage({ path, kept: false });
     }
@@ -146,11 +146,11 @@ export class BackgroundDirectoryRemover {
 
   #start(): Worker {
     const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'actiond-remover' });
-    worker.on('message', (done: { path: string; kept: boolean; message?: string; code?: string }) => {
+    worker.on('message', (done: { path: string; kept: boolean; inodes?: Float64Array; message?: string; code?: string }) => {
       if (done.message !== undefined) this.#onError(Object.assign(new Error(done.message), done.code === undefined ? {} : { code: done.code }), done.path);
       const tree = this.#current?.tree;
       if (done.kept && tree !== undefined && this.#pool !== undefined) {
-        for (const evicted of this.#pool.offer(done.path, tree)) this.#queue.push({ path: evicted, tree: undefined });
+        for (const evicted of this.#pool.offer(done.path, { ...tree, inodes: done.inodes })) this.#queue.push({ path: evicted, tree: undefined });
       }
       this.#current = undefined;
       this.#next();

@@ -9,8 +9,8 @@ import { joinRelative } from './directory-entry-name.ts';
 import type { InputDirectory, InputFile, InputTree, InputTreeLoader } from './input-tree-loader.ts';
 import { LINK_ENTRY_KIND, type LinkJob, type LinkJobFailure } from './link-job.ts';
 import { SizeSwitchingTreeLinker } from './size-switching-tree-linker.ts';
-import { checkLinkedTree } from './linked-tree-check.ts';
-import type { SpareExecrootPool } from './spare-execroot-pool.ts';
+import { blobsUnchanged, checkLinkedTree } from './linked-tree-check.ts';
+import type { MadeTree, SpareExecrootPool } from './spare-execroot-pool.ts';
 import { SynchronousTreeLinker } from './synchronous-tree-linker.ts';
 import type { TreeLinker } from './tree-linker.ts';
 import { WorkerPoolTreeLinker } from './worker-pool-tree-linker.ts';
@@ -84,7 +84,7 @@ export interface MaterializationStats {
  *
  * Given a {@link SpareExecrootPool} (shared with the executor's
  * BackgroundDirectoryRemover), a finished tree of the same input root that
- * the remover checked and kept is checked once more (`checkLinkedTree`: it
+ * the remover checked and kept is checked once more (`blobsUnchanged`: it
  * must still link the CAS's current blob files) and renamed into place
  * instead; the stats then say `reused`.
  *
@@ -143,7 +143,7 @@ export class ExecrootMaterializer {
     const spare = this.#pool?.take(key);
     // Checked again now, not only when kept: a blob may have left the CAS since (found damaged,
     // say), and the client's new upload of it is another inode. A failed check is a fresh tree.
-    if (spare !== undefined && this.#stillGood(spare.tree.job, spare.path)) {
+    if (spare !== undefined && this.#stillGood(spare.tree, spare.path)) {
       try {
         renameSync(spare.path, target);
         this.#pool!.made(target, spare.tree);
@@ -171,15 +171,18 @@ export class ExecrootMaterializer {
     };
   }
 
-  /** Whether the spare tree at `path` still links the CAS's current blob files and nothing else; removes it if not. */
-  #stillGood(job: LinkJob, path: string): boolean {
-    let why: string;
+  /**
+   * Whether the kept tree at `path` still links the CAS's current blob
+   * files (the remover checked the rest when it kept it); removes it if not.
+   */
+  #stillGood(tree: MadeTree, path: string): boolean {
+    let good: boolean;
     try {
-      why = checkLinkedTree(job, path, fs);
-    } catch (err) {
-      why = err instanceof Error ? err.message : String(err);
+      good = tree.inodes !== undefined ? blobsUnchanged(tree.job, tree.inodes, fs) : checkLinkedTree(tree.job, path, fs).problem === '';
+    } catch {
+      good = false;
     }
-    if (why === '') return true;
+    if (good) return true;
     void rm(path, { recursive: true, force: true }).catch(() => {});
     return false;
   }

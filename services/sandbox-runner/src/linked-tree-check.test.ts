@@ -5,7 +5,7 @@ import { chmod, lchown, mkdir, mkdtemp, readdir, rm, symlink, unlink, writeFile 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LINK_ENTRY_KIND, newLinkJobState, runLinkJob, type LinkJob } from './link-job.ts';
-import { checkLinkedTree } from './linked-tree-check.ts';
+import { blobsUnchanged, checkLinkedTree } from './linked-tree-check.ts';
 
 const needsRoot = process.getuid?.() !== 0 ? 'the check expects root-owned trees: needs root' : false;
 
@@ -42,11 +42,11 @@ test('a tree the action only added to is as made again: its files, directories a
     await writeFile(join(target, 'output.o'), 'x');
     await mkdir(join(target, 'sub/new/deeper'), { recursive: true });
     await symlink('/etc', join(target, 'sub/link-out'));
-    assert.equal(checkLinkedTree(made, target, fs), '');
+    assert.equal(checkLinkedTree(made, target, fs).problem, '');
     assert.deepEqual((await readdir(target)).sort(), ['a', 'e', 's', 'sub']);
     assert.deepEqual(await readdir(join(target, 'sub')), ['b']);
     // An untouched tree passes as it is.
-    assert.equal(checkLinkedTree(made, target, fs), '');
+    assert.equal(checkLinkedTree(made, target, fs).problem, '');
   }));
 
 test('a tree is refused when an input was replaced, changed or is gone, or its blob left the CAS', { skip: needsRoot }, async () => {
@@ -68,7 +68,24 @@ test('a tree is refused when an input was replaced, changed or is gone, or its b
   for (const [what, change, why] of cases) {
     await withTree(async (target, blob, made) => {
       await change(target, blob);
-      assert.match(checkLinkedTree(made, target, fs), why, what);
+      const check = checkLinkedTree(made, target, fs);
+      assert.match(check.problem, why, what);
+      assert.equal(check.inodes, undefined);
     });
   }
 });
+
+test('the inodes a check records tell whether a blob file was replaced since, one lstat per distinct blob', { skip: needsRoot }, () =>
+  withTree(async (target, blob, made) => {
+    const { inodes } = checkLinkedTree(made, target, fs);
+    assert.ok(inodes !== undefined);
+    assert.deepEqual([...inodes].map((n) => (Number.isNaN(n) ? 'other' : n === fs.lstatSync(blob).ino ? 'blob' : n)), ['blob', 'other', 'other', 'blob']);
+    const looked: string[] = [];
+    const counting = { lstatSync: (p: string) => (looked.push(p), fs.lstatSync(p)) };
+    assert.equal(blobsUnchanged(made, inodes, counting), true);
+    assert.deepEqual(looked, [blob]);
+    await unlink(blob);
+    assert.equal(blobsUnchanged(made, inodes, fs), false, 'gone');
+    await writeFile(blob, 'content', { mode: 0o444 });
+    assert.equal(blobsUnchanged(made, inodes, fs), false, 'another inode');
+  }));

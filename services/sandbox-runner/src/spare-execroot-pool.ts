@@ -6,6 +6,8 @@ export interface MadeTree {
   readonly key: string;
   /** What made it; also what a check compares the tree against. */
   readonly job: LinkJob;
+  /** For a kept tree: the inode of each blob file it links, as checked when it was kept (`checkLinkedTree`). */
+  readonly inodes?: Float64Array | undefined;
 }
 
 /** How many spare trees a pool keeps. */
