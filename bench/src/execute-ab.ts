@@ -6,7 +6,9 @@
  * order flipping every round), so a busy spell on the shared machine hits
  * both alike. Prints, per checkout, the end-to-end p50 and p95 and the
  * server's CPU per Execute (Node and the sandbox launcher with what it
- * reaped), per round and their median. Prints only; see bench/README.md.
+ * reaped), per round and their median; and the median of the per-round
+ * ratios B/A of the medians, steadier than either p50 on a busy machine.
+ * Prints only; see bench/README.md.
  *
  *   pnpm exec node bench/src/execute-ab.ts <checkout A> <checkout B> [--rounds=10] [--runs=30]
  */
@@ -33,6 +35,7 @@ interface Side {
   readonly server: ServerProcess;
   readonly client: ExecuteClient;
   readonly e2eMs: number[];
+  readonly medianMsPerRound: number[];
   readonly cpuMsPerRound: number[];
 }
 
@@ -63,7 +66,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     for (const [i, checkout] of options.checkouts.entries()) {
       const server = await startCheckoutServer(checkout, join(work, `root-${i}`));
-      sides.push({ checkout, server, client: new ExecuteClient(server.address), e2eMs: [], cpuMsPerRound: [] });
+      sides.push({ checkout, server, client: new ExecuteClient(server.address), e2eMs: [], medianMsPerRound: [], cpuMsPerRound: [] });
     }
     const action = buildAction({
       name: '/bin/true, libc=glibc2.36',
@@ -83,6 +86,7 @@ async function main(argv: readonly string[]): Promise<number> {
         const runs = await executeRuns(side.client, action, options.runs);
         side.cpuMsPerRound.push(((serverTreeCpuSeconds(side.server.pid) - cpu) * 1000) / options.runs);
         side.e2eMs.push(...runs.map((run) => run.e2eMs));
+        side.medianMsPerRound.push(median(runs.map((run) => run.e2eMs)));
       }
       process.stderr.write(`[execute-ab] round ${round + 1} of ${options.rounds}\n`);
     }
@@ -93,6 +97,13 @@ async function main(argv: readonly string[]): Promise<number> {
           `median ${median(side.cpuMsPerRound).toFixed(2)} ms\n`,
       );
     }
+    // Rounds next to each other met the same load: their ratio is steadier than either number.
+    const [a, b] = sides as [Side, Side];
+    const ratios = a.medianMsPerRound.map((ms, round) => b.medianMsPerRound[round]! / ms);
+    process.stdout.write(
+      `B / A, the ratio of each round's medians: median ${median(ratios).toFixed(3)}, ` +
+        `quartiles ${percentile(ratios, 25).toFixed(3)} to ${percentile(ratios, 75).toFixed(3)} (${ratios.length} rounds)\n`,
+    );
     return 0;
   } finally {
     for (const side of sides) {
