@@ -122,8 +122,22 @@ export class BackgroundDirectoryRemover {
     if (this.#queue.length === 1 && this.#current === undefined) setImmediate(() => this.#next());
   }
 
-  /** Resolves once every directory queued so far has been removed (or failed to be). */
-  drain(): Promise<void> {
+  /**
+   * Resolves once every directory queued so far has been removed (or failed
+   * to be), kept trees included: the pool's spares are removed too, so that
+   * afterwards nothing of any action is left (for shutdown and tests).
+   */
+  async drain(): Promise<void> {
+    await this.settled();
+    const spares = this.#pool?.clear() ?? [];
+    if (spares.length === 0) return;
+    for (const path of spares) this.#queue.push({ path, tree: undefined });
+    setImmediate(() => this.#next());
+    await this.settled();
+  }
+
+  /** Resolves once every directory queued so far has been removed or checked and kept. */
+  settled(): Promise<void> {
     if (this.#current === undefined && this.#queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }

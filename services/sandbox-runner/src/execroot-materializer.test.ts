@@ -294,7 +294,7 @@ test('with a pool shared with the remover, a finished execroot is cleaned, kept 
     assert.equal((await materializer.materialize(root, first)).reused, false);
     await writeFile(join(first, 'sub/output'), 'made by the action');
     remover.remove(first);
-    await remover.drain();
+    await remover.settled();
     assert.ok(existsSync(first), 'kept as a spare');
 
     assert.equal((await materializer.materialize(other, join(store.root, 'other'))).reused, false, 'another root does not take it');
@@ -305,10 +305,17 @@ test('with a pool shared with the remover, a finished execroot is cleaned, kept 
     assert.deepEqual((await readdir(join(second, 'sub'))).sort(), ['b.txt']);
     assert.equal((await lstat(join(second, 'a.txt'))).ino, (await lstat(store.blobs.pathOf(SHA256.compute(Buffer.from('kept'))))).ino);
 
+    // drain() leaves nothing, kept trees included.
+    remover.remove(second);
+    await remover.drain();
+    assert.equal(existsSync(second), false);
+    assert.equal((await materializer.materialize(root, second)).reused, false);
+
     // Kept again, then the blob file is replaced in the CAS (damaged, removed, uploaded again: another
     // inode): the kept tree still links the old one, so it is not reused.
     remover.remove(second);
-    await remover.drain();
+    await remover.settled();
+    assert.ok(existsSync(second));
     const blobPath = store.blobs.pathOf(SHA256.compute(Buffer.from('kept')));
     await rm(blobPath);
     await writeFile(blobPath, 'kept', { mode: 0o444 });
@@ -329,8 +336,8 @@ test('with a pool, a kept tree that an action changed is removed instead of reus
     await materializer.materialize(root, first);
     await rm(join(first, 'a.txt'));
     remover.remove(first);
-    await remover.drain();
-    assert.equal(existsSync(first), false);
+    await remover.settled();
+    assert.equal(existsSync(first), false, 'removed by the check, not kept');
     const stats = await materializer.materialize(root, join(store.root, 'second'));
     assert.equal(stats.reused, false);
     assert.equal(await readFile(join(store.root, 'second/a.txt'), 'utf8'), 'x');
