@@ -42,9 +42,9 @@ const MAX_IN_USE = 256;
  * delete. Nothing here touches the disk.
  *
  * The materializer and the remover of one executor must be given the same
- * pool; without one, each tree is simply removed. (Not yet passed by
- * SandboxActionExecutor, whose tests expect every action directory gone
- * after `drain()`; see the package README.)
+ * pool; without one, each tree is simply removed. The remover's `drain()`
+ * removes the spares too. (Not yet passed by SandboxActionExecutor; see the
+ * package README.)
  */
 export class SpareExecrootPool {
   readonly #limits: SpareExecrootLimits;
