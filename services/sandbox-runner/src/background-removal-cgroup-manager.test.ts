@@ -5,9 +5,22 @@ import { FakeCgroupManager, turns } from './fake-cgroup-manager.test-support.ts'
 
 const LIMITS = { memoryBytes: 2 ** 30, cpus: 1, pids: 100 };
 
-test('remove returns before the cgroup is removed, which happens after an event-loop turn', async () => {
+test('by default the removal starts 3 ms after remove, so that the next action is on its way first', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
   const inner = new FakeCgroupManager();
   const manager = new BackgroundRemovalCgroupManager(inner);
+  const cgroup = await manager.create('a1', LIMITS);
+  await cgroup.remove();
+  await turns();
+  assert.equal(inner.made[0]!.removed, false, 'not on the next event-loop turns');
+  t.mock.timers.tick(3);
+  await turns();
+  assert.equal(inner.made[0]!.removed, true);
+});
+
+test('remove returns before the cgroup is removed, which happens after an event-loop turn', async () => {
+  const inner = new FakeCgroupManager();
+  const manager = new BackgroundRemovalCgroupManager(inner, { delayMs: 0 });
   const cgroup = await manager.create('a1', LIMITS);
   await cgroup.killAll();
   await cgroup.remove();
@@ -21,7 +34,7 @@ test('remove returns before the cgroup is removed, which happens after an event-
 
 test('with maxPending removals waiting, remove waits for its own removal', async () => {
   const inner = new FakeCgroupManager();
-  const manager = new BackgroundRemovalCgroupManager(inner, { maxPending: 2 });
+  const manager = new BackgroundRemovalCgroupManager(inner, { maxPending: 2, delayMs: 0 });
   inner.holdRemovals = true;
   const cgroups = [];
   for (let i = 0; i < 3; i++) cgroups.push(await manager.create(`a${i}`, LIMITS));
@@ -40,7 +53,7 @@ test('with maxPending removals waiting, remove waits for its own removal', async
 test('a cgroup that cannot be removed is reported and the queue goes on', async () => {
   const inner = new FakeCgroupManager();
   const errors: unknown[] = [];
-  const manager = new BackgroundRemovalCgroupManager(inner, { onBackgroundError: (err) => errors.push(err) });
+  const manager = new BackgroundRemovalCgroupManager(inner, { onBackgroundError: (err) => errors.push(err), delayMs: 0 });
   const a = await manager.create('a1', LIMITS);
   const b = await manager.create('a2', LIMITS);
   inner.removeError = new Error('cannot remove cgroup /fake/a1: EBUSY');
@@ -56,7 +69,7 @@ test('a cgroup that cannot be removed is reported and the queue goes on', async 
 
 test('close waits for the queued removals, then closes the inner manager', async () => {
   const inner = new FakeCgroupManager();
-  const manager = new BackgroundRemovalCgroupManager(inner);
+  const manager = new BackgroundRemovalCgroupManager(inner, { delayMs: 0 });
   inner.holdRemovals = true;
   const cgroup = await manager.create('a1', LIMITS);
   await cgroup.remove();
@@ -71,12 +84,13 @@ test('close waits for the queued removals, then closes the inner manager', async
 
 test('usage and the procs paths are the inner cgroup\'s', async () => {
   const inner = new FakeCgroupManager();
-  const manager = new BackgroundRemovalCgroupManager(inner);
+  const manager = new BackgroundRemovalCgroupManager(inner, { delayMs: 0 });
   const cgroup = await manager.create('a1', LIMITS);
   assert.deepEqual(cgroup.procsPaths, ['/fake/a1/cgroup.procs']);
   assert.deepEqual(await cgroup.usage(), { memoryPeakBytes: 1, oomKills: 0, pidsLimitHits: 0 });
 });
 
-test('maxPending must be a positive integer', () => {
+test('maxPending must be a positive integer and delayMs a non-negative one', () => {
   assert.throws(() => new BackgroundRemovalCgroupManager(new FakeCgroupManager(), { maxPending: 0 }), /maxPending >= 1, got 0/);
+  assert.throws(() => new BackgroundRemovalCgroupManager(new FakeCgroupManager(), { delayMs: -1 }), /delayMs >= 0, got -1/);
 });

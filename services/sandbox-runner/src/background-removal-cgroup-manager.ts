@@ -4,12 +4,22 @@ import type { ResourceLimits } from './platform-properties.ts';
 /** How many removals may wait before `remove` waits too; see {@link BackgroundRemovalCgroupManager}. */
 export const DEFAULT_MAX_PENDING_REMOVALS = 64;
 
+/**
+ * How long removals wait after a `remove`, by default: a client's next
+ * Execute, sent at once, is handled and its sandbox started first, and the
+ * removal runs while the event loop waits for that sandbox (as the
+ * scheduler's action-cache writes do; bench/src/execute-ab.ts).
+ */
+export const DEFAULT_REMOVAL_DELAY_MS = 3;
+
 /** Options of {@link BackgroundRemovalCgroupManager}. */
 export interface BackgroundRemovalCgroupManagerOptions {
   /** Removals queued at most before `remove` waits for its own; {@link DEFAULT_MAX_PENDING_REMOVALS} by default. */
   readonly maxPending?: number;
   /** Told about each cgroup that could not be removed (it is then left for the next server's `removeStale`). Ignored by default. */
   readonly onBackgroundError?: (error: unknown) => void;
+  /** Milliseconds between a `remove` and the removals it starts; {@link DEFAULT_REMOVAL_DELAY_MS} by default, 0 for the next event-loop turn. */
+  readonly delayMs?: number;
 }
 
 /**
@@ -20,8 +30,8 @@ export interface BackgroundRemovalCgroupManagerOptions {
  * refuse for a while (EBUSY) as the last process finishes exiting.
  *
  * `remove` queues the cgroup and returns at once; the queue is worked off
- * one cgroup at a time, after an event-loop turn (the response goes out
- * first). The queue is bounded: with `maxPending` removals already waiting
+ * one cgroup at a time, a few milliseconds later (`delayMs`: the response
+ * goes out first, and the next action is on its way). The queue is bounded: with `maxPending` removals already waiting
  * (a flood of actions, or a kernel that keeps refusing), `remove` waits for
  * its own removal, so garbage cannot pile up without bound. A failed
  * removal goes to `onBackgroundError`; the cgroup stays under the server's
@@ -33,18 +43,22 @@ export class BackgroundRemovalCgroupManager implements CgroupManager {
   readonly #inner: CgroupManager;
   readonly #maxPending: number;
   readonly #onError: (error: unknown) => void;
+  readonly #delayMs: number;
   readonly #queue: { readonly cgroup: ActionCgroup; readonly done: () => void }[] = [];
   #working: Promise<void> | undefined;
 
-  /** Throws a RangeError unless `maxPending` is a positive integer. */
+  /** Throws a RangeError unless `maxPending` is a positive integer and `delayMs` a non-negative one. */
   constructor(inner: CgroupManager, options: BackgroundRemovalCgroupManagerOptions = {}) {
     const maxPending = options.maxPending ?? DEFAULT_MAX_PENDING_REMOVALS;
     if (!Number.isSafeInteger(maxPending) || maxPending < 1) {
       throw new RangeError(`BackgroundRemovalCgroupManager needs maxPending >= 1, got ${maxPending}`);
     }
+    const delayMs = options.delayMs ?? DEFAULT_REMOVAL_DELAY_MS;
+    if (!Number.isSafeInteger(delayMs) || delayMs < 0) throw new RangeError(`BackgroundRemovalCgroupManager needs delayMs >= 0, got ${delayMs}`);
     this.#inner = inner;
     this.#maxPending = maxPending;
     this.#onError = options.onBackgroundError ?? (() => {});
+    this.#delayMs = delayMs;
     this.description = `${inner.description}; removed in the background`;
   }
 
@@ -78,7 +92,7 @@ export class BackgroundRemovalCgroupManager implements CgroupManager {
 
   async #work(): Promise<void> {
     try {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => (this.#delayMs === 0 ? setImmediate(resolve) : setTimeout(resolve, this.#delayMs)));
       // Shifted only once removed, so `pending` and the bound count the one under way.
       for (let next = this.#queue[0]; next !== undefined; next = this.#queue[0]) {
         try {

@@ -26,9 +26,21 @@ class HeldActionCache extends FakeActionCache {
 }
 
 describe('WriteBehindActionCache', () => {
-  it('put returns before the inner cache is written, which happens after an event-loop turn', async () => {
+  it('by default the writes start 3 ms after put, so that the next action is on its way first', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const inner = new FakeActionCache();
     const cache = new WriteBehindActionCache(inner);
+    await cache.put(a, result(0));
+    await turns();
+    assert.equal(inner.puts.length, 0, 'not on the next event-loop turns');
+    t.mock.timers.tick(3);
+    await turns();
+    assert.equal(inner.puts.length, 1);
+  });
+
+  it('put returns before the inner cache is written, which happens after an event-loop turn', async () => {
+    const inner = new FakeActionCache();
+    const cache = new WriteBehindActionCache(inner, { delayMs: 0 });
     await cache.put(a, result(0, 'ran'));
     assert.equal(inner.puts.length, 0);
     assert.equal(cache.pending, 1);
@@ -41,7 +53,7 @@ describe('WriteBehindActionCache', () => {
   it('get answers a result put but not yet written from memory, and others from the inner cache', async () => {
     const inner = new HeldActionCache();
     inner.entries.set(b.key, result(0, 'old b'));
-    const cache = new WriteBehindActionCache(inner);
+    const cache = new WriteBehindActionCache(inner, { delayMs: 0 });
     const mine = result(0, 'new a');
     await cache.put(a, mine);
     await turns();
@@ -54,7 +66,7 @@ describe('WriteBehindActionCache', () => {
 
   it('a key put again while it is written gets the newest result written last', async () => {
     const inner = new HeldActionCache();
-    const cache = new WriteBehindActionCache(inner);
+    const cache = new WriteBehindActionCache(inner, { delayMs: 0 });
     await cache.put(a, result(0, 'first'));
     await turns();
     await cache.put(a, result(0, 'second'));
@@ -70,7 +82,7 @@ describe('WriteBehindActionCache', () => {
   it('a write that fails is reported, the entry is then absent, and later writes go on', async () => {
     const inner = new FakeActionCache();
     const errors: string[] = [];
-    const cache = new WriteBehindActionCache(inner, { onBackgroundError: (err, digest) => errors.push(`${digest.hash}: ${String(err)}`) });
+    const cache = new WriteBehindActionCache(inner, { onBackgroundError: (err, digest) => errors.push(`${digest.hash}: ${String(err)}`), delayMs: 0 });
     inner.failPut = new Error('disk full');
     await cache.put(a, result(0));
     await cache.drain();
@@ -84,7 +96,7 @@ describe('WriteBehindActionCache', () => {
 
   it('with maxPending writes waiting, put waits for its own write', async () => {
     const inner = new HeldActionCache();
-    const cache = new WriteBehindActionCache(inner, { maxPending: 1 });
+    const cache = new WriteBehindActionCache(inner, { maxPending: 1, delayMs: 0 });
     await cache.put(a, result(0));
     let done = false;
     const second = cache.put(b, result(0)).then(() => (done = true));
@@ -99,7 +111,7 @@ describe('WriteBehindActionCache', () => {
 
   it('drain waits for every queued write', async () => {
     const inner = new HeldActionCache();
-    const cache = new WriteBehindActionCache(inner);
+    const cache = new WriteBehindActionCache(inner, { delayMs: 0 });
     await cache.put(a, result(0));
     await cache.put(b, result(0));
     let drained = false;
@@ -113,7 +125,8 @@ describe('WriteBehindActionCache', () => {
     assert.equal(inner.puts.length, 2);
   });
 
-  it('maxPending must be a positive integer', () => {
+  it('maxPending must be a positive integer and delayMs a non-negative one', () => {
     assert.throws(() => new WriteBehindActionCache(new FakeActionCache(), { maxPending: 0 }), /maxPending >= 1, got 0/);
+    assert.throws(() => new WriteBehindActionCache(new FakeActionCache(), { delayMs: 1.5 }), /delayMs >= 0, got 1.5/);
   });
 });
