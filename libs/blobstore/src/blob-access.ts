@@ -35,6 +35,8 @@ export interface BlobWrite {
    * Appends bytes. When `offset` is given it must equal `committedSize` at the moment
    * the write runs, or INVALID_ARGUMENT (nothing changes). More bytes than the digest's
    * size is INVALID_ARGUMENT and aborts the write. On a complete write, bytes are ignored.
+   * Once the returned promise settles the write holds no reference to `data` (it has
+   * written or copied it), so the caller may reuse that memory.
    */
   write(data: Uint8Array, offset?: number): Promise<void>;
   /**

@@ -11,7 +11,7 @@ const PREFIX_BYTES = 5;
  * boundaries (frames of 16 KiB and up, coalesced or split by the socket
  * reads). A message that lies inside one piece is returned as a view of it,
  * without a copy; one that spans pieces is assembled once into a buffer of
- * its own size, allocated when its prefix arrives. Only the messages are
+ * its own size (from `allocate`), allocated when its prefix arrives. Only the messages are
  * kept, never a backlog of pieces.
  *
  * Errors are ActiondErrors naming the rule: a message above
@@ -24,6 +24,7 @@ const PREFIX_BYTES = 5;
 export class GrpcMessageDecoder {
   readonly #maxMessageBytes: number;
   readonly #what: string;
+  readonly #allocate: (length: number) => Buffer;
   // The prefix of the next message, while fewer than 5 of its bytes are in.
   readonly #prefix = Buffer.alloc(PREFIX_BYTES);
   #prefixFilled = 0;
@@ -31,10 +32,14 @@ export class GrpcMessageDecoder {
   #message: Buffer | undefined;
   #messageFilled = 0;
 
-  /** `what` names the stream in errors, e.g. `google.bytestream.ByteStream/Write`. */
-  constructor(maxMessageBytes: number, what: string) {
+  /**
+   * `what` names the stream in errors, e.g. `google.bytestream.ByteStream/Write`;
+   * `allocate` makes the buffers spanning messages are assembled in.
+   */
+  constructor(maxMessageBytes: number, what: string, allocate: (length: number) => Buffer = Buffer.allocUnsafe) {
     this.#maxMessageBytes = maxMessageBytes;
     this.#what = what;
+    this.#allocate = allocate;
   }
 
   /** Consumes `piece` and returns the messages it completed, in order (often none, for big messages). */
@@ -78,7 +83,7 @@ export class GrpcMessageDecoder {
         messages.push(piece.subarray(at, at + length));
         at += length;
       } else {
-        this.#message = Buffer.allocUnsafe(length);
+        this.#message = this.#allocate(length);
         this.#messageFilled = 0;
       }
     }

@@ -17,3 +17,4 @@ export { INSTANCE_NAME_ATTRIBUTE } from './call-lifecycle.ts';
 export { clientStreamingRoute, unaryRoute, type RawMethodDefinition, type RawRoute } from './raw-route.ts';
 export { installRawRoutes, RAW_ROUTE_HTTP2_SETTINGS, type RawRouteOptions } from './raw-route-dispatcher.ts';
 export { frameGrpcMessage, GrpcMessageDecoder } from './grpc-message-decoder.ts';
+export { releaseRequestBytes } from './request-buffer-pool.ts';

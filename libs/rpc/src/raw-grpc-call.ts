@@ -4,6 +4,7 @@ import { ActiondError } from '@actiond/status';
 import type { GrpcServerCall } from './call-lifecycle.ts';
 import { frameGrpcMessage, GrpcMessageDecoder } from './grpc-message-decoder.ts';
 import { parseGrpcTimeout } from './grpc-timeout.ts';
+import { REQUEST_BUFFERS } from './request-buffer-pool.ts';
 
 /** Headers grpc-js strips before handing metadata to handlers; stripped here too so both paths see the same. */
 const TRANSPORT_HEADERS = ['grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'te', 'content-type'];
@@ -92,7 +93,8 @@ export class RawGrpcCall implements GrpcServerCall {
 
   /**
    * The request messages as they arrive, each a Buffer holding one encoded
-   * message (a view of the received bytes when it came in one piece). Ends
+   * message (a view of the received bytes when it came in one piece; one
+   * assembled across pieces may be released with releaseRequestBytes). Ends
    * when the client half-closes between messages; throws the decoder's
    * error for malformed framing, and `signal.reason` once the call is
    * cancelled or past its deadline (never ends as if the client had
@@ -100,7 +102,7 @@ export class RawGrpcCall implements GrpcServerCall {
    */
   async *messages(maxMessageBytes: number, signal: AbortSignal): AsyncGenerator<Buffer, void, undefined> {
     const stream = this.#stream;
-    const decoder = new GrpcMessageDecoder(maxMessageBytes, this.#method);
+    const decoder = new GrpcMessageDecoder(maxMessageBytes, this.#method, (length) => REQUEST_BUFFERS.allocate(length));
     const queue: Buffer[] = [];
     let queuedBytes = 0;
     let ended = false;

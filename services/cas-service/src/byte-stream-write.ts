@@ -1,6 +1,6 @@
 import type { UploadSession, UploadSessions } from '@actiond/blobstore';
 import { Compressor_Value, type bytestream } from '@actiond/proto';
-import type { ClientStreamingHandler } from '@actiond/rpc';
+import { releaseRequestBytes, type ClientStreamingHandler } from '@actiond/rpc';
 import { invalidArgument } from '@actiond/status';
 import { methodAttributes, type CasDependencies } from './cas-dependencies.ts';
 import { DECOMPRESS_CHUNK_BYTES } from './cas-limits.ts';
@@ -112,7 +112,12 @@ export function byteStreamWrite(deps: CasDependencies, uploads: UploadSessions):
     if (compressed) {
       await writeDecompressed(session, payloads(), stream, `upload of blob ${digest}`);
     } else {
-      for await (const { data, offset } of payloads()) await session.write(data, offset);
+      for await (const { data, offset } of payloads()) {
+        await session.write(data, offset);
+        // The session has copied or written the bytes, and nothing else
+        // holds them: the fast lane may assemble the next message there.
+        releaseRequestBytes(data);
+      }
     }
     if (!stream.finished) return { committedSize: session.committedSize };
     await session.finish();
