@@ -18,7 +18,7 @@ const RESPONSE_HEADERS = {
 
 /**
  * Request messages are read ahead up to this many bytes while the handler
- * is busy (two 1 MiB ByteStream chunks and change); beyond it the stream is
+ * is busy (four 1 MiB ByteStream chunks); beyond it the stream is
  * paused, so HTTP/2 flow control holds the client back and a slow disk never
  * makes the server buffer a blob.
  */
