@@ -153,3 +153,17 @@ test('a response already in bytes is sent as those bytes, and reads back as its 
   assert.equal(FastFindMissingBlobsCodec.encodeResponse(response), encoded);
   assert.deepEqual(response.missingBlobDigests, [{ hash: HASH, sizeBytes: 7 }]);
 });
+
+test('a hash stays in the bytes only when all 64 of its bytes are lowercase hex digits: every byte value at every position', () => {
+  const template = Buffer.from(FindMissingBlobsRequest.encode({ instanceName: '', digestFunction: 0, blobDigests: [{ hash: HASH, sizeBytes: 9 }] }).finish());
+  const hashStart = 4;
+  assert.equal(template.toString('latin1', hashStart, hashStart + 64), HASH);
+  for (let position = 0; position < 64; position++) {
+    for (let value = 0; value < 256; value++) {
+      const bytes = Buffer.from(template);
+      bytes[hashStart + position] = value;
+      const lowerHex = (value >= 0x30 && value <= 0x39) || (value >= 0x61 && value <= 0x66);
+      assert.equal(FindMissingBlobsWireRequest.decode(bytes) !== undefined, lowerHex, `byte ${value} at ${position}`);
+    }
+  }
+});
