@@ -92,6 +92,10 @@ test('each run gets a network namespace made ahead by the launcher, its own: onl
     const together = (await Promise.all([1, 2, 3].map(() => launcher.launch(bashArgs(dirs, script)).exit))).map(namespaceOf);
     assert.equal(new Set(together).size, 3, `runs at the same time share no namespace: ${together.join(', ')}`);
     assert.ok(!together.includes(host), 'never the host\'s namespace');
+    // A run granted the host network closes the spare it was handed and stays in the host's namespace.
+    const shared = await launcher.launch(sandboxHelperArgs(testPlan(dirs, { network: true, argv: ['bash', '-c', 'readlink /proc/self/ns/net >&2'] }))).exit;
+    assert.equal(shared.exitCode, 0, shared.stderr);
+    assert.equal(shared.stderr, `${host}\n`);
   }));
 
 test('a launcher that dies fails every run it served, saying how, stops their sandboxes, and the next launch starts a new one', { skip: needsRoot, timeout: 30_000 }, () =>
