@@ -72,12 +72,15 @@ async function launcherNamespaces(pid: number): Promise<string[]> {
 test('each run gets a network namespace made ahead by the launcher, its own: only loopback, up, never the host\'s nor another run\'s', { skip: needsRoot, timeout: 30_000 }, () =>
   withLauncher(async (launcher, dirs) => {
     // Without --stderr in the plan the action's stderr is the helper's, which the launcher relays.
-    const script = "{ readlink /proc/self/ns/net; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; (exec 3<>/dev/tcp/127.0.0.1/9) 2>&1 | sed 's/.*: //'; } >&2; sleep 0.3";
+    // Last, how many of the action's fds are a network namespace: the one it was handed must not leak in.
+    const script =
+      "{ readlink /proc/self/ns/net; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; (exec 3<>/dev/tcp/127.0.0.1/9) 2>&1 | sed 's/.*: //'; " +
+      "echo fds:$(for fd in /proc/self/fd/*; do readlink $fd; done | grep -c '^net:'); } >&2; sleep 0.3";
     const namespaceOf = (exit: { exitCode: number | null; stderr: string }): string => {
       assert.equal(exit.exitCode, 0, exit.stderr);
       const [namespace, ...rest] = exit.stderr.split('\n');
-      // Only lo, and it is up: a down one says "Network is unreachable" (bash may try twice).
-      assert.match(rest.join('\n'), /^lo\n(Connection refused\n)+$/);
+      // Only lo, and it is up: a down one says "Network is unreachable" (bash may try twice); no namespace fd.
+      assert.match(rest.join('\n'), /^lo\n(Connection refused\n)+fds:0\n$/);
       return namespace!;
     };
     const host = await readlink('/proc/self/ns/net');
