@@ -57,6 +57,13 @@ export interface Execution {
   readonly offer: ExecutionOffer;
   /** The runtime names actions can ask for with `libc`. */
   readonly runtimeNames: readonly string[];
+  /**
+   * The executor's action cache: results are written after the Execute was
+   * answered, and served from memory until then. The ActionCache service
+   * must read through it too, or a GetActionResult sent right after an
+   * Execute would miss a result the executor already returned.
+   */
+  readonly actionCache: ActionCache;
   /** Fails queued actions, stops the running ones and the sandbox launcher, then unmounts the runtime image. Call after the gRPC server stopped. */
   close(): Promise<void>;
 }
@@ -147,6 +154,7 @@ export async function startExecution(
       registration,
       offer: { priority: EXECUTION_PRIORITY_RANGE, supportedNodeProperties: [] },
       runtimeNames: runtimes.provider.names(),
+      actionCache,
       close: async () => {
         shutdown.abort();
         queue.shutdown();

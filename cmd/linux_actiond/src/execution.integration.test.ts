@@ -97,6 +97,17 @@ describe('execution over gRPC', { skip }, () => {
     assert.equal(again.response.result?.exitCode, 3);
   });
 
+  test('GetActionResult sent right after an Execute answered finds the result', async () => {
+    // The executor stores results after answering; the ActionCache service must still see them at once.
+    for (let i = 0; i < 5; i++) {
+      const { actionDigest } = await client.prepare({ script: `echo read-your-writes ${i}` });
+      const { response } = await client.execute(actionDigest, { skipCacheLookup: true });
+      const cached = await client.getActionResult(actionDigest);
+      assert.equal(cached.exitCode, 0);
+      assert.deepEqual(cached.stdoutDigest, response.result?.stdoutDigest);
+    }
+  });
+
   test('missing inputs are FAILED_PRECONDITION with one MISSING violation per blob', async () => {
     const { actionDigest, missing } = await client.prepare(
       { script: 'cat a b', inputs: { a: { contents: 'missing input a' }, b: { contents: 'missing input b' } } },

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import {
   Action,
+  ActionCacheClient,
   Command,
   ContentAddressableStorageClient,
   Directory,
@@ -11,6 +12,7 @@ import {
   ExecutionClient,
   Platform,
   type BatchUpdateBlobsRequest,
+  type ActionResult,
   type BatchUpdateBlobsResponse,
   type Digest,
 } from '@actiond/proto';
@@ -37,16 +39,26 @@ export interface TestAction {
 export class ReapiTestClient {
   readonly cas: ContentAddressableStorageClient;
   readonly execution: ExecutionClient;
+  readonly actionCache: ActionCacheClient;
 
   constructor(address: string) {
     const credentials = grpc.credentials.createInsecure();
     this.cas = new ContentAddressableStorageClient(address, credentials);
     this.execution = new ExecutionClient(address, credentials);
+    this.actionCache = new ActionCacheClient(address, credentials);
   }
 
   close(): void {
     this.cas.close();
     this.execution.close();
+    this.actionCache.close();
+  }
+
+  /** GetActionResult of an action; rejects with the call's ServiceError (NOT_FOUND for a miss). */
+  getActionResult(actionDigest: Digest): Promise<ActionResult> {
+    return new Promise((resolve, reject) =>
+      this.actionCache.getActionResult({ instanceName: '', actionDigest, inlineStdout: false, inlineStderr: false, inlineOutputFiles: [], digestFunction: 0 }, (e, r) => (e ? reject(e) : resolve(r))),
+    );
   }
 
   /** Uploads blobs with BatchUpdateBlobs; returns their digests in order. */

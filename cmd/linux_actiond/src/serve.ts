@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FlagValues } from '@actiond/cli';
-import { CompletenessCheckingActionCache, DiskActionCache, createActionCacheService } from '@actiond/action-cache';
+import { CompletenessCheckingActionCache, DiskActionCache, createActionCacheService, type ActionCache } from '@actiond/action-cache';
 import { DiskBlobAccess, DiskKeyValueStore } from '@actiond/blobstore';
 import { createCapabilitiesService } from '@actiond/capabilities';
 import { DirectoryCache, InstanceNames, RECOMMENDED_MAX_MESSAGE_BYTES, TreeWalker, createCasServices } from '@actiond/cas-service';
@@ -84,7 +84,7 @@ export async function serve(flags: FlagValues<typeof serveFlags>, environment: S
 
   const services = [
     ...cas,
-    createActionCacheService({ actionCache, blobs, instanceNames, telemetry, walker }),
+    createActionCacheService({ actionCache: execution ? readingThrough(execution.actionCache, actionCache) : actionCache, blobs, instanceNames, telemetry, walker }),
     createCapabilitiesService({ instanceNames, telemetry, execution: execution?.offer }),
     ...(execution ? [execution.registration] : []),
   ];
@@ -135,4 +135,17 @@ function bindFailureReason(error: unknown): string {
   if (text.includes('EADDRNOTAVAIL')) return 'no such local address';
   if (text.includes('EACCES')) return 'permission denied';
   return text;
+}
+
+/**
+ * The ActionCache service's view when execution runs: GetActionResult reads
+ * through the executor's write-behind cache (results it answered but has not
+ * written yet), while UpdateActionResult writes straight to the store, so a
+ * client learns of a write that failed.
+ */
+function readingThrough(executorCache: ActionCache, store: ActionCache): ActionCache {
+  return {
+    get: (actionDigest) => executorCache.get(actionDigest),
+    put: (actionDigest, result) => store.put(actionDigest, result),
+  };
 }

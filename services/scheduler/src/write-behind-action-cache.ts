@@ -37,8 +37,8 @@ export interface WriteBehindActionCacheOptions {
  * key winning.
  * Until its write is done, `get` through this cache answers from memory,
  * so the executor's own cache check never misses a result it just put.
- * (The ActionCache service reads the inner cache: GetActionResult may not
- * see a result until its write, a millisecond or so after the answer.) The
+ * (serve gives the ActionCache service a view that reads through this
+ * cache, so GetActionResult sees a result as soon as Execute answered.) The
  * queue is bounded: with `maxPending` writes waiting, `put` waits for its
  * own, so memory cannot grow without bound under a flood of results or a
  * stalled disk. A write that fails goes to `onBackgroundError`: the entry is
