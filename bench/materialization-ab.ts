@@ -81,9 +81,9 @@ try {
       if (r.pool !== undefined) keeper.remove(r.previous);
       else if (values['background-rm']) remover.remove(r.previous);
       else rmSync(r.previous, { recursive: true, force: true });
-      if (r.pool !== undefined && !values['background-rm']) await keeper.drain();
+      if (r.pool !== undefined && !values["background-rm"]) await keeper.settled();
       if (gapMs > 0) {
-        await keeper.drain();
+        await keeper.settled();
         await remover.drain();
         await sleep(gapMs);
       }

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { checkLinkedTree } from './linked-tree-check.ts';
 import type { LinkJob } from './link-job.ts';
-import type { MadeTree, SpareExecrootPool } from './spare-execroot-pool.ts';
+import { defaultSpareExecrootPool, type MadeTree, type SpareExecrootPool } from './spare-execroot-pool.ts';
 
 /** The nice value of the removal thread (the server's others run at 0). */
 export const REMOVAL_NICE = 10;
@@ -84,7 +84,7 @@ parentPort.on('message', ({ path, job }) => {
  * process alive while idle; if it dies, the removal it held is reported
  * and the next one starts a new thread.
  *
- * Given a pool, an execroot that the pool (shared with the ExecrootMaterializer) wants
+ * An execroot that the pool (shared with the ExecrootMaterializer) wants
  * back is not removed but checked on the same thread and, if it is again
  * exactly as materialized, kept as a spare for the next action with the
  * same input root ({@link SpareExecrootPool}); spares it evicts are removed.
@@ -94,7 +94,7 @@ parentPort.on('message', ({ path, job }) => {
  */
 export class BackgroundDirectoryRemover {
   readonly #onError: (error: unknown, path: string) => void;
-  readonly #pool: SpareExecrootPool | undefined;
+  readonly #pool: SpareExecrootPool;
   readonly #queue: { path: string; tree: MadeTree | undefined }[] = [];
   #worker: Worker | undefined;
   /** The path the thread is removing now, if any. */
@@ -103,10 +103,10 @@ export class BackgroundDirectoryRemover {
 
   /**
    * `onError`: told about each directory that could not be removed; ignored
-   * by default. `pool`: where execroots worth keeping are kept (the one
-   * given to the ExecrootMaterializer); without one, everything is removed.
+   * by default. `pool`: where execroots worth keeping are kept (the
+   * ExecrootMaterializer's; the process-wide one unless given).
    */
-  constructor(onError: (error: unknown, path: string) => void = () => {}, pool?: SpareExecrootPool) {
+  constructor(onError: (error: unknown, path: string) => void = () => {}, pool: SpareExecrootPool = defaultSpareExecrootPool()) {
     this.#onError = onError;
     this.#pool = pool;
   }
@@ -117,7 +117,7 @@ export class BackgroundDirectoryRemover {
    * pool wants back, and returns at once.
    */
   remove(path: string): void {
-    this.#queue.push({ path, tree: this.#pool?.claim(path) });
+    this.#queue.push({ path, tree: this.#pool.claim(path) });
     // Not before the caller yields: it may still be answering the request.
     if (this.#queue.length === 1 && this.#current === undefined) setImmediate(() => this.#next());
   }
@@ -129,7 +129,7 @@ export class BackgroundDirectoryRemover {
    */
   async drain(): Promise<void> {
     await this.settled();
-    const spares = this.#pool?.clear() ?? [];
+    const spares = this.#pool.clear();
     if (spares.length === 0) return;
     for (const path of spares) this.#queue.push({ path, tree: undefined });
     setImmediate(() => this.#next());
@@ -163,7 +163,7 @@ export class BackgroundDirectoryRemover {
     worker.on('message', (done: { path: string; kept: boolean; inodes?: Float64Array; message?: string; code?: string }) => {
       if (done.message !== undefined) this.#onError(Object.assign(new Error(done.message), done.code === undefined ? {} : { code: done.code }), done.path);
       const tree = this.#current?.tree;
-      if (done.kept && tree !== undefined && this.#pool !== undefined) {
+      if (done.kept && tree !== undefined) {
         for (const evicted of this.#pool.offer(done.path, { ...tree, inodes: done.inodes })) this.#queue.push({ path: evicted, tree: undefined });
       }
       this.#current = undefined;

@@ -10,7 +10,7 @@ import type { InputDirectory, InputFile, InputTree, InputTreeLoader } from './in
 import { LINK_ENTRY_KIND, type LinkJob, type LinkJobFailure } from './link-job.ts';
 import { SizeSwitchingTreeLinker } from './size-switching-tree-linker.ts';
 import { blobsUnchanged, checkLinkedTree } from './linked-tree-check.ts';
-import type { MadeTree, SpareExecrootPool } from './spare-execroot-pool.ts';
+import { defaultSpareExecrootPool, type MadeTree, type SpareExecrootPool } from './spare-execroot-pool.ts';
 import { SynchronousTreeLinker } from './synchronous-tree-linker.ts';
 import type { TreeLinker } from './tree-linker.ts';
 import { WorkerPoolTreeLinker } from './worker-pool-tree-linker.ts';
@@ -82,8 +82,9 @@ export interface MaterializationStats {
  * process-wide pool of worker threads, several directories at once, which
  * leaves the event loop free (bench: see the package README).
  *
- * Given a {@link SpareExecrootPool} (shared with the executor's
- * BackgroundDirectoryRemover), a finished tree of the same input root that
+ * Through a {@link SpareExecrootPool} (shared with the executor's
+ * BackgroundDirectoryRemover, by default the process-wide one), a finished
+ * tree of the same input root that
  * the remover checked and kept is checked once more (`blobsUnchanged`: it
  * must still link the CAS's current blob files) and renamed into place
  * instead; the stats then say `reused`.
@@ -107,22 +108,22 @@ export class ExecrootMaterializer {
    */
   readonly #sources = new WeakMap<InputDirectory, string[]>();
   readonly #linker: TreeLinker;
-  readonly #pool: SpareExecrootPool | undefined;
+  readonly #pool: SpareExecrootPool;
   /** Keys spares to this materializer: another one's trees link another CAS's files. */
   readonly #id = nextMaterializerId++;
 
   /**
    * `linker`: what creates the files; {@link defaultTreeLinker} unless
    * given. `pool`: where finished execroots come back from the
-   * BackgroundDirectoryRemover for reuse (give both the same one); without
-   * one, every tree is made anew.
+   * BackgroundDirectoryRemover for reuse (both must have the same one); the
+   * process-wide one unless given.
    */
   constructor(
     loader: InputTreeLoader,
     blobs: BlobFiles,
     emptyDigest: Digest,
     linker: TreeLinker = defaultTreeLinker(),
-    pool?: SpareExecrootPool,
+    pool: SpareExecrootPool = defaultSpareExecrootPool(),
   ) {
     this.#loader = loader;
     this.#blobs = blobs;
@@ -140,13 +141,13 @@ export class ExecrootMaterializer {
     const { sources, copies } = await this.#resolveSources(tree);
     const symlinks = tree.directories.reduce((n, { directory }) => n + directory.symlinks.length, 0);
     const key = `${this.#id}:${inputRoot.key}`;
-    const spare = this.#pool?.take(key);
+    const spare = this.#pool.take(key);
     // Checked again now, not only when kept: a blob may have left the CAS since (found damaged,
     // say), and the client's new upload of it is another inode. A failed check is a fresh tree.
     if (spare !== undefined && this.#stillGood(spare.tree, spare.path)) {
       try {
         renameSync(spare.path, target);
-        this.#pool!.made(target, spare.tree);
+        this.#pool.made(target, spare.tree);
         const bytes = tree.directories.reduce((n, { directory }) => directory.files.reduce((m, f) => m + f.digest.sizeBytes, n), 0);
         return { filesLinked: tree.fileCount, bytesLinked: bytes, filesCopied: copies.files, bytesCopied: copies.bytes, directories: tree.directories.length, symlinks, reused: true };
       } catch {
@@ -157,7 +158,7 @@ export class ExecrootMaterializer {
     const outcome = await this.#linker.link(job);
     if (outcome.failure !== undefined) throw this.#failure(tree, job, outcome.failure);
     // A tree with copies is never kept: a copy is not its blob's inode, so the check would refuse it anyway.
-    if (outcome.copied.length === 0) this.#pool?.made(target, { key, job });
+    if (outcome.copied.length === 0) this.#pool.made(target, { key, job });
     let copiedBytes = 0;
     for (const entry of outcome.copied) copiedBytes += this.#entryOf(tree, job, directoryOfEntry(job, entry), entry).file!.digest.sizeBytes;
     return {

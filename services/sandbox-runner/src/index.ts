@@ -40,7 +40,7 @@ export { SynchronousTreeLinker } from './synchronous-tree-linker.ts';
 export { WorkerPoolTreeLinker } from './worker-pool-tree-linker.ts';
 export { SizeSwitchingTreeLinker } from './size-switching-tree-linker.ts';
 export { BackgroundDirectoryRemover } from './background-directory-remover.ts';
-export { SpareExecrootPool, DEFAULT_SPARE_LIMITS } from './spare-execroot-pool.ts';
+export { SpareExecrootPool, DEFAULT_SPARE_LIMITS, defaultSpareExecrootPool } from './spare-execroot-pool.ts';
 export type { SpareExecrootLimits, MadeTree } from './spare-execroot-pool.ts';
 export { checkLinkedTree } from './linked-tree-check.ts';
 export type { MaterializationStats } from './execroot-materializer.ts';

@@ -20,8 +20,8 @@ export interface SpareExecrootLimits {
   readonly entries: number;
 }
 
-/** 2 spares of a root (back-to-back runs), 16 in all, 200,000 entries. */
-export const DEFAULT_SPARE_LIMITS: SpareExecrootLimits = { perKey: 2, trees: 16, entries: 200_000 };
+/** 2 spares of a root (back-to-back runs), 16 in all, 100,000 entries (about 13 MB of LinkJobs). */
+export const DEFAULT_SPARE_LIMITS: SpareExecrootLimits = { perKey: 2, trees: 16, entries: 100_000 };
 
 /** Trees made and not yet handed to the remover; beyond this the oldest is forgotten (it is then simply removed). */
 const MAX_IN_USE = 256;
@@ -41,10 +41,12 @@ const MAX_IN_USE = 256;
  * Spares beyond the limits are evicted, oldest first, for the remover to
  * delete. Nothing here touches the disk.
  *
- * The materializer and the remover of one executor must be given the same
- * pool; without one, each tree is simply removed. The remover's `drain()`
- * removes the spares too. (Not yet passed by SandboxActionExecutor; see the
- * package README.)
+ * The materializer and the remover of one executor must share the pool:
+ * by default both use the process-wide {@link defaultSpareExecrootPool}
+ * (they are made separately by the executor and meet here, as the tree is
+ * handed from one to the other; spares are keyed per materializer, so two
+ * executors never swap trees). The remover's `drain()` removes the spares
+ * too, so afterwards nothing of any action is left.
  */
 export class SpareExecrootPool {
   readonly #limits: SpareExecrootLimits;
@@ -126,4 +128,12 @@ export class SpareExecrootPool {
 
 function sizeOf(job: LinkJob): number {
   return job.parents.length + job.kinds.length;
+}
+
+let shared: SpareExecrootPool | undefined;
+
+/** The pool ExecrootMaterializer and BackgroundDirectoryRemover share unless given one. */
+export function defaultSpareExecrootPool(): SpareExecrootPool {
+  shared ??= new SpareExecrootPool();
+  return shared;
 }
