@@ -70,8 +70,11 @@ export function parseDeclaredOutputs(command: Command): DeclaredOutputs {
  * created: REAPI leaves that to the action. Nothing is followed: a path
  * that runs into an input symlink or file is FAILED_PRECONDITION naming it,
  * since creating through an input symlink could reach outside the inputs.
+ * Each directory is made by `make` (given a path that does not exist and
+ * whose parent does), parents before children; by default mkdir(2) and
+ * chmod(2) to the input directories' mode.
  */
-export function createOutputParents(inputRoot: string, declared: DeclaredOutputs): void {
+export function createOutputParents(inputRoot: string, declared: DeclaredOutputs, make: (path: string) => void = makeInputModeDirectory): void {
   const created = new Set<string>();
   const ensure = (segments: readonly string[], forOutput: string): void => {
     let path = inputRoot;
@@ -82,8 +85,7 @@ export function createOutputParents(inputRoot: string, declared: DeclaredOutputs
       try {
         info = lstatSync(path);
       } catch {
-        mkdirSync(path, 0o755);
-        chmodSync(path, INPUT_DIRECTORY_MODE);
+        make(path);
         created.add(path);
         continue;
       }
@@ -98,4 +100,9 @@ export function createOutputParents(inputRoot: string, declared: DeclaredOutputs
   for (const output of declared.outputs) {
     ensure([...declared.workingDirectory, ...output.segments.slice(0, -1)], `output ${JSON.stringify(output.path)}`);
   }
+}
+
+function makeInputModeDirectory(path: string): void {
+  mkdirSync(path, 0o755);
+  chmodSync(path, INPUT_DIRECTORY_MODE);
 }

@@ -36,6 +36,9 @@ export const needsExecutor: string | false =
       : false;
 
 /** One test's executor and everything it stands on; `dispose` removes it all. */
+/** What the exec directory holds for every action: the sandbox root, the log files, the spare output parents. */
+const SHARED_ENTRIES = new Set(['.sandbox-root', '.logs', '.spare-directories']);
+
 export interface ExecutorHarness {
   readonly store: TestStore;
   readonly executor: SandboxActionExecutor;
@@ -47,7 +50,8 @@ export interface ExecutorHarness {
   /**
    * What is left in the exec directory once the background removals are
    * done, besides what every action shares (the sandbox root, the log
-   * files): the directories of actions that were not cleaned up.
+   * files, the spare output parents): the directories of actions that were
+   * not cleaned up.
    */
   leftovers(): Promise<string[]>;
   /** The bytes of a blob the response names. */
@@ -152,7 +156,7 @@ export async function makeExecutor(
     },
     async leftovers() {
       await executor.drain();
-      return (await readdir(execDirectory)).filter((entry) => entry !== '.sandbox-root' && entry !== '.logs');
+      return (await readdir(execDirectory)).filter((entry) => !SHARED_ENTRIES.has(entry));
     },
     blob: (digest) => store.blobs.get(digestOf(digest)),
     async dispose() {

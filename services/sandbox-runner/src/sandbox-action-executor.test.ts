@@ -1,6 +1,9 @@
 // The executor end to end on this host: real CAS, sandbox, cgroups.
 // Hostile actions have their own file (sandbox-hostile-actions.test.ts).
 import { test } from 'node:test';
+import { lstatSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { SHA256 } from '@actiond/digest';
@@ -67,6 +70,32 @@ test('stdout and stderr files are reused between actions, yet each result holds 
     assert.deepEqual(quiet.response.result!.stderrDigest, { hash: SHA256.emptyDigest.hash, sizeBytes: 0 });
     assert.equal((await h.blob(third.response.result!.stdoutDigest)).toString(), 'three\n');
     assert.deepEqual(third.response.result!.stderrDigest, { hash: SHA256.emptyDigest.hash, sizeBytes: 0 });
+  }));
+
+test('output parents are reused by the next action as the same empty 1777 directories, but never one an action left a file in', options, () =>
+  withExecutor(async (h) => {
+    const spares = join(h.execDirectory, '.spare-directories');
+    const first = await h.run({ command: bash('echo 1 > out/cfg/bin/a; ls -A out/cfg/bin', { outputFiles: ['out/cfg/bin/a'] }) });
+    assert.equal(first.response.status?.code, status.OK, first.response.status?.message);
+    assert.equal((await h.blob(first.response.result!.stdoutDigest)).toString(), 'a\n');
+    const inodes = (await readdir(spares)).map((name) => lstatSync(join(spares, name)).ino).sort();
+    assert.equal(inodes.length, 3, 'out, out/cfg and out/cfg/bin taken back');
+
+    // The next action sees them empty and 1777; it leaves a file in bin, so bin and its parents stay with its execroot.
+    const second = await h.run({
+      command: bash('ls -A out/cfg/bin; stat -c "%a %i" out out/cfg out/cfg/bin; echo 2 > out/cfg/bin/b; echo junk > out/cfg/bin/junk', { outputFiles: ['out/cfg/bin/b'] }),
+    });
+    assert.equal(second.response.status?.code, status.OK, second.response.status?.message);
+    const seen = (await h.blob(second.response.result!.stdoutDigest)).toString().trim().split('\n').map((line) => line.split(' '));
+    assert.deepEqual(seen.map(([mode]) => mode), ['1777', '1777', '1777'], 'empty (ls printed nothing) and 1777');
+    assert.deepEqual(seen.map(([, inode]) => Number(inode)).sort(), inodes, 'the same directories');
+    assert.deepEqual(await readdir(spares), []);
+    assert.deepEqual(await h.leftovers(), [], 'the rest went with the execroot');
+
+    const third = await h.run({ command: bash('ls -A out/cfg/bin', { outputFiles: ['out/cfg/bin/c'] }) });
+    assert.equal((await h.blob(third.response.result!.stdoutDigest)).toString(), '');
+    assert.equal(third.response.result!.outputFiles.length, 0);
+    assert.equal((await readdir(spares)).length, 3);
   }));
 
 test('a non-zero exit is a result with status OK; the action directory is removed', options, () =>

@@ -16,7 +16,7 @@ import type { ActionCgroup, CgroupManager, CgroupUsage } from './cgroup-manager.
 import { checkCommand } from './command-checks.ts';
 import { createOutputParents, parseDeclaredOutputs } from './declared-outputs.ts';
 import type { DirectorySource } from './directory-source.ts';
-import { ExecrootMaterializer } from './execroot-materializer.ts';
+import { ExecrootMaterializer, INPUT_DIRECTORY_MODE } from './execroot-materializer.ts';
 import { InputTreeLoader } from './input-tree-loader.ts';
 import { mountInputOverlay } from './input-overlay.ts';
 import type { InputOverlay, InputOverlayOptions } from './input-overlay.ts';
@@ -26,6 +26,7 @@ import { parsePlatformProperties } from './platform-properties.ts';
 import type { ActionPlatform, PlatformPolicy } from './platform-properties.ts';
 import type { RunOutcome, Runner } from './runner.ts';
 import { UMOUNT_PROGRAM } from './mount-programs.ts';
+import { SpareDirectoryPool } from './spare-directory-pool.ts';
 
 /** What {@link SandboxActionExecutor} is made of; `cmd/*` assembles it. */
 export interface SandboxActionExecutorOptions {
@@ -70,11 +71,13 @@ const OVERLAY_SUFFIX = '.overlay';
  * In the exec directory, shared by every action: the sandbox helper's
  * --root (an empty mount point for the tmpfs it makes `/` of, inside the
  * sandbox's own mount namespace, so concurrent sandboxes can share it),
- * and the pool of stdout/stderr files. Neither is made per action: an
- * inode costs 0.2-1 ms to create here (bench/RESULTS.md).
+ * the pool of stdout/stderr files, and the spare output parents
+ * ({@link SpareDirectoryPool}). None is made per action: an inode costs
+ * 0.2-1.5 ms to create here (bench/RESULTS.md).
  */
 const SANDBOX_ROOT = '.sandbox-root';
 const LOGS = '.logs';
+const SPARE_DIRECTORIES = '.spare-directories';
 const OVERLAY = { upper: 'upper', work: 'overlay-work', merged: 'merged' } as const;
 
 /**
@@ -112,10 +115,12 @@ export class SandboxActionExecutor implements ActionExecutor {
   readonly #worker: string;
   readonly #remover: BackgroundDirectoryRemover;
   readonly #logs: LogFilePool;
+  readonly #spareDirectories: SpareDirectoryPool;
 
   constructor(options: SandboxActionExecutorOptions) {
     this.#options = options;
     this.#logs = new LogFilePool(join(options.execDirectory, LOGS));
+    this.#spareDirectories = new SpareDirectoryPool(join(options.execDirectory, SPARE_DIRECTORIES), INPUT_DIRECTORY_MODE);
     this.#remover = new BackgroundDirectoryRemover((error, path) =>
       options.onBackgroundError?.(new Error(`cannot remove the action directory ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })),
     );
@@ -140,6 +145,7 @@ export class SandboxActionExecutor implements ActionExecutor {
     for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
     await mkdir(join(dir, SANDBOX_ROOT), { mode: 0o700 });
     this.#logs.prepare();
+    this.#spareDirectories.prepare();
     await this.#options.cgroups.removeStale();
   }
 
@@ -149,7 +155,7 @@ export class SandboxActionExecutor implements ActionExecutor {
   }
 
   async execute(task: ExecuteTask): Promise<ExecuteResponse> {
-    const run = new ActionRun(task, this.#options, this.#worker, this.#remover, this.#logs);
+    const run = new ActionRun(task, this.#options, this.#worker, this.#remover, this.#logs, this.#spareDirectories);
     try {
       return await run.execute(this.#materializer, this.#collector);
     } catch (err) {
@@ -167,6 +173,9 @@ class ActionRun {
   readonly #remover: BackgroundDirectoryRemover;
   readonly #logPool: LogFilePool;
   #logs: LogFiles | undefined;
+  readonly #spareDirectories: SpareDirectoryPool;
+  /** The output parents made for the action, parents first; moved back to the pool after it. */
+  readonly #outputParents: string[] = [];
   readonly #dir: string;
   readonly #id: string;
   #failure: ActiondError | undefined;
@@ -177,8 +186,16 @@ class ActionRun {
   #dirCreated = false;
   #overlayDirCreated = false;
 
-  constructor(task: ExecuteTask, options: SandboxActionExecutorOptions, worker: string, remover: BackgroundDirectoryRemover, logs: LogFilePool) {
+  constructor(
+    task: ExecuteTask,
+    options: SandboxActionExecutorOptions,
+    worker: string,
+    remover: BackgroundDirectoryRemover,
+    logs: LogFilePool,
+    spareDirectories: SpareDirectoryPool,
+  ) {
     this.#task = task;
+    this.#spareDirectories = spareDirectories;
     this.#options = options;
     this.#worker = worker;
     this.#remover = remover;
@@ -212,7 +229,10 @@ class ActionRun {
       metadata.inputFetchStartTimestamp = now();
       let started = performance.now();
       const stats = await materializer.materialize(inputRoot, execroot);
-      createOutputParents(execroot, declared);
+      createOutputParents(execroot, declared, (path) => {
+        this.#spareDirectories.make(path);
+        this.#outputParents.push(path);
+      });
       timings.inputMaterializationMs += performance.now() - started;
       timings.filesLinked += stats.filesLinked;
       timings.bytesLinked += stats.bytesLinked;
@@ -350,9 +370,12 @@ class ActionRun {
   }
 
   async #cleanUp(result: ActionResult | undefined): Promise<void> {
+    // Whether nothing the action started can still be running (no cgroup: it never ran).
+    let stopped = this.#cgroup === undefined;
     if (this.#cgroup !== undefined) {
       try {
         if (!this.#cgroupEmptied) await this.#cgroup.killAll();
+        stopped = true;
         await this.#cgroup.remove();
       } catch (err) {
         this.#fail(internal(`cleaning up the action's cgroups: ${err instanceof Error ? err.message : String(err)}`, err));
@@ -376,6 +399,8 @@ class ActionRun {
     if (!this.#dirCreated) return;
     const failed = this.#failure !== undefined || (result?.exitCode ?? 0) !== 0;
     if (failed && this.#options.keepFailedActionDirectories === true) return;
+    // Only once nothing of the action can add to them again; what is not taken back goes with the execroot.
+    if (stopped) this.#spareDirectories.reclaim(this.#outputParents.toReversed());
     this.#remover.remove(this.#dir);
     if (this.#overlayDirCreated) this.#remover.remove(`${this.#dir}${OVERLAY_SUFFIX}`);
   }
