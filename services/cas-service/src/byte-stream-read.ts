@@ -3,7 +3,7 @@ import { Compressor_Value, type bytestream } from '@actiond/proto';
 import type { ServerStreamingHandler } from '@actiond/rpc';
 import { invalidArgument, outOfRange } from '@actiond/status';
 import { methodAttributes, type CasDependencies } from './cas-dependencies.ts';
-import { READ_CHUNK_BYTES } from './cas-limits.ts';
+import { READ_CHUNK_BYTES, SMALL_READ_BYTES } from './cas-limits.ts';
 import { parseReadResourceName } from './resource-name.ts';
 import { createZstdCompressStream } from './zstd.ts';
 
@@ -11,10 +11,11 @@ import { createZstdCompressStream } from './zstd.ts';
  * ByteStream Read of `{instance_name/}blobs/{hash}/{size}` and
  * `{instance_name/}compressed-blobs/zstd/{hash}/{size}`.
  *
- * The blob is streamed from the store in chunks of READ_CHUNK_BYTES, each
- * sent only once grpc-js has room for it (the adapter's `send` waits for
- * 'drain'), so memory per call stays a few chunks whatever the blob's size
- * and the client's speed.
+ * A blob up to SMALL_READ_BYTES read uncompressed is read whole and sent
+ * as one message. A larger one, or a compressed read, is streamed from the
+ * store in chunks of READ_CHUNK_BYTES, each sent only once grpc-js has room
+ * for it (the adapter's `send` waits for 'drain'), so memory per call stays
+ * a few chunks whatever the blob's size and the client's speed.
  *
  * `read_offset` and `read_limit` select a range; for compressed reads the
  * offset counts uncompressed bytes (the rest of the blob is compressed from
@@ -44,6 +45,18 @@ export function byteStreamRead(deps: CasDependencies): ServerStreamingHandler<by
       ]);
     }
 
+    const attributes = methodAttributes(ctx.method);
+    if (!compressed && digest.sizeBytes <= SMALL_READ_BYTES) {
+      // NOT_FOUND and DATA_LOSS as read() has them; the range was checked above.
+      const data = await deps.blobs.get(digest);
+      const part = data.subarray(readOffset, readLimit === 0 ? data.length : readOffset + readLimit);
+      if (part.length > 0) {
+        await send({ data: part });
+        deps.metrics.bytesOut.add(part.length, attributes);
+      }
+      deps.metrics.blobsRead.add(1, attributes);
+      return;
+    }
     const source = await deps.blobs.read(digest, { offset: readOffset, limit: readLimit, chunkSizeBytes: READ_CHUNK_BYTES });
     let stream: Readable = source;
     if (compressed) {
@@ -52,7 +65,6 @@ export function byteStreamRead(deps: CasDependencies): ServerStreamingHandler<by
       pipeline(source, compressor, () => {});
       stream = compressor;
     }
-    const attributes = methodAttributes(ctx.method);
     try {
       for await (const chunk of stream) {
         const data = chunk as Buffer;

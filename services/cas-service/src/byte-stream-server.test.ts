@@ -6,7 +6,7 @@ import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { SHA256 } from '@actiond/digest';
 import { Compressor_Value, type bytestream } from '@actiond/proto';
-import { READ_CHUNK_BYTES } from './cas-limits.ts';
+import { READ_CHUNK_BYTES, SMALL_READ_BYTES } from './cas-limits.ts';
 import {
   call,
   compressible,
@@ -75,6 +75,19 @@ describe('ByteStream service', () => {
       const atEnd = await readBlob(server, blobName(data), { readOffset: 16 });
       assert.equal(atEnd.error, undefined);
       assert.equal(atEnd.data.length, 0);
+    });
+
+    it('blobs just under, at and over SMALL_READ_BYTES (read whole below, streamed above) give the same ranges', async () => {
+      for (const size of [SMALL_READ_BYTES - 1, SMALL_READ_BYTES, SMALL_READ_BYTES + 1]) {
+        const data = await store(randomBytes(size));
+        const whole = await readBlob(server, blobName(data));
+        assert.equal(whole.error, undefined, `${size}`);
+        assert.deepEqual(whole.data, data, `${size}`);
+        assert.deepEqual((await readBlob(server, blobName(data), { readOffset: 5, readLimit: 1000 })).data, data.subarray(5, 1005), `${size}`);
+        assert.deepEqual((await readBlob(server, blobName(data), { readOffset: size - 3 })).data, data.subarray(size - 3), `${size}`);
+        assert.deepEqual((await readBlob(server, blobName(data), { readOffset: size - 3, readLimit: 100 })).data, data.subarray(size - 3), `${size}`);
+        assert.equal((await readBlob(server, blobName(data), { readOffset: size })).data.length, 0, `${size}`);
+      }
     });
 
     it('reads under a served instance name and the empty blob without storing it', async () => {

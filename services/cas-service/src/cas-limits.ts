@@ -48,6 +48,16 @@ export const SUPPORTED_BATCH_UPDATE_COMPRESSORS: readonly Compressor_Value[] = O
 export const READ_CHUNK_BYTES = 256 * 1024;
 
 /**
+ * ByteStream Read of a blob up to this size (uncompressed) reads it whole
+ * with `BlobAccess.get` (a few synchronous system calls) and sends one
+ * message, instead of opening a file stream: Bazel reads every output and
+ * log this way, mostly a few bytes, and the stream's asynchronous open,
+ * reads and close cost more CPU than the blob. Well under READ_CHUNK_BYTES,
+ * so the message is no larger than a streamed one.
+ */
+export const SMALL_READ_BYTES = 64 * 1024;
+
+/**
  * Bytes of decompressed data per write into the upload session of a
  * compressed ByteStream Write, which is also how finely an interrupted
  * compressed upload commits progress for resumption; kept small for that.
