@@ -23,8 +23,13 @@ export interface SpareExecrootLimits {
 /** 2 spares of a root (back-to-back runs), 16 in all, 100,000 entries (about 13 MB of LinkJobs). */
 export const DEFAULT_SPARE_LIMITS: SpareExecrootLimits = { perKey: 2, trees: 16, entries: 100_000 };
 
-/** Trees made and not yet handed to the remover; beyond this the oldest is forgotten (it is then simply removed). */
-const MAX_IN_USE = 256;
+/**
+ * Trees made and not yet handed to the remover (actions running, or kept for
+ * debugging and never removed); beyond this the oldest is forgotten, and
+ * then simply removed when its turn comes. Each holds its LinkJob, about
+ * 1.3 MB for 10,000 files.
+ */
+const MAX_IN_USE = 64;
 
 /**
  * Keeps finished execroots for the next action with the same input root,
