@@ -81,10 +81,14 @@ export function createOutputParents(inputRoot: string, declared: DeclaredOutputs
     for (const [i, segment] of segments.entries()) {
       path = `${path}/${segment}`;
       if (created.has(path)) continue;
+      // Missing is the common case (a fresh execroot): no exception for it.
       let info;
       try {
-        info = lstatSync(path);
+        info = lstatSync(path, { throwIfNoEntry: false });
       } catch {
+        info = undefined;
+      }
+      if (info === undefined) {
         make(path);
         created.add(path);
         continue;
