@@ -19,11 +19,22 @@ const WORKER_SOURCE = `'use strict';
 const REMOVAL_NICE = ${REMOVAL_NICE};
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
-// Behind everything else of the server: a nice of 10 on this thread alone (setpriority on a
-// thread id), so a removal yields the cores to the next action's linking and run.
+// Removals run behind everything else of the server: a nice of 10 on this thread alone
+// (setpriority on a thread id), so they yield the cores to the next action's linking and run.
+// Checks of kept trees run at 0: the next action with the same input root waits for one.
+let tid;
 try {
-  require('node:os').setPriority(Number(fs.readlinkSync('/proc/thread-self').split('/').pop()), REMOVAL_NICE);
+  tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
 } catch {}
+let nice;
+function niceness(value) {
+  if (tid === undefined || nice === value) return;
+  try {
+    require('node:os').setPriority(tid, value);
+    nice = value;
+  } catch {}
+}
+niceness(REMOVAL_NICE);
 // Entry by entry, for what rmSync could not remove: its errors name the
 // errno ("EBUSY"), where native rmSync's have an empty code and "Unknown error".
 function removeTree(path) {
@@ -49,12 +60,14 @@ function remove(path) {
 parentPort.on('message', ({ path, job }) => {
   try {
     if (job !== undefined) {
+      niceness(0);
       let check;
       try {
         check = checkLinkedTree(job, path, fs);
       } catch (err) {
         check = { problem: String(err && err.message || err) };
       }
+      niceness(REMOVAL_NICE);
       if (check.problem === '') return parentPort.postMessage({ path, kept: true, inodes: check.inodes });
       remove(path);
       return parentPort.postMessage({ path, kept: false });
@@ -79,8 +92,9 @@ parentPort.on('message', ({ path, job }) => {
  * promise per entry, which cost 3-4 times the CPU (255-336 ms against
  * 77-82 ms for 10,000 files, bench/materialization-ab.ts's machine) and
  * took it from the event loop and the thread pool that the next action
- * needs. It runs at nice {@link REMOVAL_NICE}, so that back-to-back
- * actions get the cores first. The thread starts on the first removal and never keeps the
+ * needs. It removes at nice {@link REMOVAL_NICE}, so that back-to-back
+ * actions get the cores first (and checks kept trees at 0, since the next
+ * action may be waiting for one). The thread starts on the first removal and never keeps the
  * process alive while idle; if it dies, the removal it held is reported
  * and the next one starts a new thread.
  *
