@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ALIGNED_BUFFER_BYTES, AlignedBufferPool } from './aligned-buffer-pool.ts';
-import { DirectFileAppender } from './direct-file-appender.ts';
+import { DirectFileAppender, stageCopy } from './direct-file-appender.ts';
 import { HashingThread } from './hashing-thread.ts';
 import { createHash } from 'node:crypto';
 
@@ -14,6 +14,27 @@ function pattern(size: number): Buffer {
   for (let i = 0; i < size; i++) bytes[i] = (i * 131 + (i >> 12)) & 0xff;
   return bytes;
 }
+
+describe('stageCopy', () => {
+  it('copies every byte to its place whatever the alignment of source and target, through the scratch or not', () => {
+    const memory = new SharedArrayBuffer(ALIGNED_BUFFER_BYTES);
+    const source = pattern(200_000 + 16);
+    for (const length of [0, 100, 4095, 4096, 65_536, 65_537, 200_000]) {
+      for (let sourceOffset = 0; sourceOffset < 8; sourceOffset++) {
+        for (const at of [0, 1, 5, 8, 12_345]) {
+          const block = Buffer.from(memory);
+          block.fill(0xee);
+          const piece = source.subarray(sourceOffset, sourceOffset + length);
+          stageCopy(block, at, piece);
+          const where = `length ${length}, source offset ${sourceOffset}, target ${at}`;
+          assert.ok(block.subarray(at, at + length).equals(piece), `the bytes, ${where}`);
+          assert.equal(block[at - 1] ?? 0xee, 0xee, `nothing before, ${where}`);
+          assert.equal(block[at + length], 0xee, `nothing after, ${where}`);
+        }
+      }
+    }
+  });
+});
 
 describe('DirectFileAppender', () => {
   let directory: string;

@@ -9,6 +9,25 @@ const MAX_IN_FLIGHT = 2;
 /** O_DIRECT's alignment for the last, partial block; the common logical block size is 512, 4096 covers both. */
 const DIRECT_ALIGNMENT = 4096;
 
+/**
+ * V8 copies into shared memory (a SharedArrayBuffer, which the staging
+ * blocks are) word by word only where source and target addresses agree
+ * modulo this word size, and byte by byte otherwise: measured at 0.1 s per
+ * GiB against 0.4 here (a plain-memory copy is 0.04 either way).
+ */
+const COPY_WORD_BYTES = 8;
+
+/** Pieces at least this long whose alignment disagrees are copied through {@link SCRATCH}; below it the slow copy costs little. */
+const SCRATCH_MIN_BYTES = 4096;
+
+/**
+ * Plain memory a misaligned piece passes through, 64 KiB at a time (small
+ * enough to stay in the CPU cache between its two copies), placed so that
+ * the second copy is aligned with the target. One per process: the copy is
+ * synchronous.
+ */
+const SCRATCH = new Uint8Array(64 * 1024 + COPY_WORD_BYTES);
+
 /** Buffers shared by every appender of the process: up to 16 MiB kept warm between uploads. */
 const SHARED_POOL = new AlignedBufferPool(16);
 
@@ -84,7 +103,7 @@ export class DirectFileAppender {
     while (at < data.length) {
       const block = (this.#block ??= this.#pool.acquire());
       const take = Math.min(ALIGNED_BUFFER_BYTES - this.#filled, data.length - at);
-      block.set(data.subarray(at, at + take), this.#filled);
+      stageCopy(block, this.#filled, data.subarray(at, at + take));
       this.#filled += take;
       at += take;
       if (this.#filled === ALIGNED_BUFFER_BYTES) await this.#submitBlock();
@@ -172,6 +191,28 @@ async function settleBoth(write: Promise<void>, hash: Promise<void> | undefined)
   const [written, hashed] = await Promise.allSettled([write, hash]);
   if (written.status === 'rejected') throw written.reason;
   if (hashed.status === 'rejected') throw hashed.reason;
+}
+
+/**
+ * Copies `source` into `block` at `at`. Where their addresses disagree
+ * modulo COPY_WORD_BYTES the bytes go through SCRATCH: two fast copies cost
+ * about a third of V8's byte-by-byte one. (An ArrayBuffer's memory is at
+ * least 8-aligned, so byteOffset stands in for the address; were it not,
+ * only the speed would suffer.)
+ */
+export function stageCopy(block: Uint8Array, at: number, source: Uint8Array): void {
+  const target = block.byteOffset + at;
+  if (source.length < SCRATCH_MIN_BYTES || (target - source.byteOffset) % COPY_WORD_BYTES === 0) {
+    block.set(source, at);
+    return;
+  }
+  const skew = target % COPY_WORD_BYTES;
+  const chunk = SCRATCH.length - COPY_WORD_BYTES;
+  for (let done = 0; done < source.length; done += chunk) {
+    const piece = source.subarray(done, done + chunk);
+    SCRATCH.set(piece, skew);
+    block.set(SCRATCH.subarray(skew, skew + piece.length), at + done);
+  }
 }
 
 /** Writes all `length` bytes at `position`, looping over short writes. */
