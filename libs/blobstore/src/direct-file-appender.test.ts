@@ -16,7 +16,7 @@ function pattern(size: number): Buffer {
 }
 
 describe('stageCopy', () => {
-  it('copies every byte to its place whatever the alignment of source and target, through the scratch or not', () => {
+  it('copies every byte to its place whatever the alignment of source and target, and nothing else', () => {
     const memory = new SharedArrayBuffer(ALIGNED_BUFFER_BYTES);
     const source = pattern(200_000 + 16);
     for (const length of [0, 100, 4095, 4096, 65_536, 65_537, 200_000]) {
@@ -33,6 +33,13 @@ describe('stageCopy', () => {
         }
       }
     }
+  });
+
+  it('refuses a piece that does not fit the block, naming sizes, and writes nothing', () => {
+    const block = Buffer.from(new SharedArrayBuffer(64)).fill(0xee);
+    assert.throws(() => stageCopy(block, 60, pattern(5)), /5 bytes at 60 do not fit a block of 64/);
+    assert.throws(() => stageCopy(block, -1, pattern(5)), /5 bytes at -1 do not fit a block of 64/);
+    assert.ok(block.every((byte) => byte === 0xee));
   });
 });
 
