@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/reboot.h>
+#include <termios.h>
 #include <unistd.h>
 
 static void vlog(const char *prefix, const char *fmt, va_list ap) {
@@ -30,6 +31,14 @@ void log_line(const char *fmt, ...) {
 
 void power_off(void) {
   sync();
+  /*
+   * Let the console transmit what init wrote before the kernel prints its
+   * own "reboot: Power down": a serial console's tty buffers our line while
+   * printk writes straight to the device, so without this the kernel's
+   * message can land in the middle of the FATAL line the host reads.
+   * Fails harmlessly (ENOTTY) when stderr is not a terminal.
+   */
+  tcdrain(STDERR_FILENO);
   if (getpid() == 1) {
     reboot(RB_POWER_OFF);
     /* Only reached if the kernel could not power off: halt instead of panicking. */
