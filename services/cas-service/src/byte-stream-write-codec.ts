@@ -1,9 +1,7 @@
 import { bytestream } from '@actiond/proto';
+import { readVarint } from './protobuf-varint.ts';
 
 type WriteRequest = bytestream.WriteRequest;
-
-/** Varints of at most this many bytes (7 × 7 = 49 bits) are decoded here; longer ones go to ts-proto. */
-const MAX_FAST_VARINT_BYTES = 7;
 
 /**
  * A faster drop-in for ts-proto's WriteRequest decode, the message that
@@ -30,20 +28,6 @@ export const FastWriteRequestCodec = Object.freeze({
     return Buffer.from(bytestream.WriteResponse.encode(response).finish());
   },
 });
-
-/** Reads a varint at `cursor.pos`, advancing it; -1 when truncated or longer than MAX_FAST_VARINT_BYTES. */
-function readVarint(bytes: Buffer, cursor: { pos: number }, limit: number): number {
-  let value = 0;
-  let multiplier = 1;
-  for (let n = 0; n < MAX_FAST_VARINT_BYTES; n++) {
-    if (cursor.pos >= limit) return -1;
-    const byte = bytes[cursor.pos++]!;
-    value += (byte & 0x7f) * multiplier;
-    if (byte < 0x80) return value;
-    multiplier *= 128;
-  }
-  return -1;
-}
 
 function decodeFast(bytes: Buffer): WriteRequest | undefined {
   const cursor = { pos: 0 };

@@ -2,6 +2,7 @@ import { Digest } from '@actiond/digest';
 import { FindMissingBlobsRequest, FindMissingBlobsResponse, type Digest as ProtoDigest, type DigestFunction_Value } from '@actiond/proto';
 import { FindMissingBlobsWireRequest } from './find-missing-blobs-wire-request.ts';
 import { FindMissingBlobsWireResponse } from './find-missing-blobs-wire-response.ts';
+import { readVarint } from './protobuf-varint.ts';
 
 /**
  * A faster drop-in for ts-proto's FindMissingBlobsRequest decode and
@@ -36,23 +37,6 @@ export const FastFindMissingBlobsCodec = Object.freeze({
     return encodeFast(response) ?? Buffer.from(FindMissingBlobsResponse.encode(response).finish());
   },
 });
-
-/** Sizes at most this many varint bytes (7 × 7 = 49 bits) are decoded here; larger go to ts-proto. */
-const MAX_FAST_VARINT_BYTES = 7;
-
-/** Reads a varint of at most MAX_FAST_VARINT_BYTES at `cursor.pos`, advancing it, or returns -1 (truncated or longer). */
-function readVarint(bytes: Buffer, cursor: { pos: number }, limit: number): number {
-  let value = 0;
-  let multiplier = 1;
-  for (let n = 0; n < MAX_FAST_VARINT_BYTES; n++) {
-    if (cursor.pos >= limit) return -1;
-    const byte = bytes[cursor.pos++]!;
-    value += (byte & 0x7f) * multiplier;
-    if (byte < 0x80) return value;
-    multiplier *= 128;
-  }
-  return -1;
-}
 
 function decodeFast(bytes: Buffer): FindMissingBlobsRequest | undefined {
   const cursor = { pos: 0 };
