@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { DiskBlobAccess } from '@actiond/blobstore';
-import { TreeWalker } from '@actiond/cas-service';
+import { TreeWalker } from '@actiond/reapi';
 import { Digest } from '@actiond/digest';
 import {
   BackgroundDirectoryRemover,

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DiskBlobAccess } from '@actiond/blobstore';
-import { TreeWalker } from '@actiond/cas-service';
+import { TreeWalker } from '@actiond/reapi';
 import { Digest } from '@actiond/digest';
 import { ExecrootMaterializer, InputTreeLoader, type MaterializationStats, type TreeLinker } from '@actiond/sandbox-runner';
 import type { InputTree } from './bench-actions.ts';

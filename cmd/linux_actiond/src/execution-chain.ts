@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DiskBlobAccess } from '@actiond/blobstore';
 import type { ActionCache } from '@actiond/action-cache';
 import type { ExecutionOffer } from '@actiond/capabilities';
-import type { InstanceNames, TreeWalker } from '@actiond/cas-service';
+import type { InstanceNames, TreeWalker } from '@actiond/reapi';
 import type { FlagValues } from '@actiond/cli';
 import {
   BackgroundRemovalCgroupManager,

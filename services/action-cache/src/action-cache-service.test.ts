@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { DiskBlobAccess, DiskKeyValueStore } from '@actiond/blobstore';
-import { InstanceNames } from '@actiond/cas-service';
+import { InstanceNames } from '@actiond/reapi';
 import { type Digest, SHA256 } from '@actiond/digest';
 import {
   ActionCacheClient,

@@ -1,6 +1,6 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { BlobAccess } from '@actiond/blobstore';
-import { type InstanceNames, parseRequestDigest, requestDigestFunction, TreeWalker } from '@actiond/cas-service';
+import { type InstanceNames, parseRequestDigest, requestDigestFunction, TreeWalker } from '@actiond/reapi';
 import { ActionCacheService, type ActionResult, type DigestFunction_Value } from '@actiond/proto';
 import { implementService, unary } from '@actiond/rpc';
 import { invalidArgument, missingBlobs, notFound } from '@actiond/status';

@@ -1,5 +1,5 @@
 import type { BlobAccess } from '@actiond/blobstore';
-import { TreeWalker } from '@actiond/cas-service';
+import { TreeWalker } from '@actiond/reapi';
 import type { Digest } from '@actiond/digest';
 import type { ActionResult } from '@actiond/proto';
 import type { ActionCache } from './action-cache.ts';

@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import type { BlobAccess } from '@actiond/blobstore';
 import { Digest, type DigestFunction, DigestSet, InvalidDigestError } from '@actiond/digest';
 import { type ActionResult, type Digest as DigestMessage, type Directory, Tree } from '@actiond/proto';
-import { TreeWalker } from '@actiond/cas-service';
+import { TreeWalker } from '@actiond/reapi';
 import { ActiondError, type FieldViolation } from '@actiond/status';
 
 /** What {@link checkResultBlobs} found. */

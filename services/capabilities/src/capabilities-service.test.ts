@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { InstanceNames, MAX_BATCH_TOTAL_SIZE_BYTES } from '@actiond/cas-service';
+import { MAX_BATCH_TOTAL_SIZE_BYTES } from '@actiond/cas-service';
+import { InstanceNames } from '@actiond/reapi';
 import {
   CapabilitiesClient,
   Compressor_Value,

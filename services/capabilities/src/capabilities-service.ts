@@ -1,5 +1,5 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
-import type { InstanceNames } from '@actiond/cas-service';
+import type { InstanceNames } from '@actiond/reapi';
 import { CapabilitiesService } from '@actiond/proto';
 import { implementService, unary } from '@actiond/rpc';
 import type { Telemetry } from '@actiond/telemetry';

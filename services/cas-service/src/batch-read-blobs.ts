@@ -1,11 +1,11 @@
 import { Compressor_Value, type BatchReadBlobsRequest, type BatchReadBlobsResponse, type BatchReadBlobsResponse_Response } from '@actiond/proto';
 import type { UnaryHandler } from '@actiond/rpc';
 import { ActiondError, okStatus } from '@actiond/status';
+import { parseRequestDigest } from '@actiond/reapi';
 import { attemptParse, checkBatchTotal } from './batch-digests.ts';
 import { checkCasRequest, methodAttributes, type CasDependencies } from './cas-dependencies.ts';
 import { BATCH_CONCURRENCY } from './cas-limits.ts';
 import { mapConcurrently } from './map-concurrently.ts';
-import { parseRequestDigest } from './request-digest.ts';
 import { zstdCompressBuffer } from './zstd.ts';
 
 const EMPTY = Buffer.alloc(0);

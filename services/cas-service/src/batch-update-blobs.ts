@@ -2,12 +2,12 @@ import type { Digest } from '@actiond/digest';
 import { Compressor_Value, type BatchUpdateBlobsRequest, type BatchUpdateBlobsResponse, type BatchUpdateBlobsResponse_Response } from '@actiond/proto';
 import type { UnaryHandler } from '@actiond/rpc';
 import { ActiondError, invalidArgument, okStatus } from '@actiond/status';
+import { parseRequestDigest } from '@actiond/reapi';
 import { checkCasRequest, methodAttributes, type CasDependencies } from './cas-dependencies.ts';
 import { attemptParse, checkBatchTotal } from './batch-digests.ts';
 import { BATCH_CONCURRENCY, SUPPORTED_BATCH_UPDATE_COMPRESSORS } from './cas-limits.ts';
 import { mapConcurrently } from './map-concurrently.ts';
 import { compressorName } from './resource-name.ts';
-import { parseRequestDigest } from './request-digest.ts';
 import { zstdDecompressExact } from './zstd.ts';
 
 /**

@@ -1,8 +1,7 @@
 import type { BlobAccess } from '@actiond/blobstore';
 import type { DigestFunction } from '@actiond/digest';
 import type { ActiondMetrics, MethodAttributes } from '@actiond/telemetry';
-import type { InstanceNames } from './instance-names.ts';
-import { requestDigestFunction } from './request-digest-function.ts';
+import { type InstanceNames, requestDigestFunction } from '@actiond/reapi';
 
 /** What every CAS and ByteStream handler works with; built once by createCasServices. */
 export interface CasDependencies {

@@ -1,15 +1,13 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { type BlobAccess, UploadSessions, type UploadSessionsOptions } from '@actiond/blobstore';
 import { bytestream, ContentAddressableStorageService } from '@actiond/proto';
+import { DirectoryCache, InstanceNames, TreeWalker } from '@actiond/reapi';
 import { implementService, type RawRoute } from '@actiond/rpc';
 import type { Telemetry } from '@actiond/telemetry';
 import { byteStreamHandlers, byteStreamRawRoutes } from './byte-stream-server.ts';
 import type { CasDependencies } from './cas-dependencies.ts';
 import { contentAddressableStorageHandlers } from './content-addressable-storage-server.ts';
-import { DirectoryCache } from './directory-cache.ts';
 import { FastFindMissingBlobsCodec } from './find-missing-blobs-codec.ts';
-import { InstanceNames } from './instance-names.ts';
-import { TreeWalker } from './tree-walker.ts';
 
 /** What {@link createCasServices} needs. */
 export interface CasServicesOptions {

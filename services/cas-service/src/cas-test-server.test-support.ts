@@ -11,9 +11,9 @@ import { type Digest, SHA256 } from '@actiond/digest';
 import { bytestream, ContentAddressableStorageClient } from '@actiond/proto';
 import { installRawRoutes } from '@actiond/rpc';
 import { createRecordingTelemetry, type RecordingTelemetry } from '@actiond/telemetry';
+import { InstanceNames } from '@actiond/reapi';
 import { RECOMMENDED_MAX_MESSAGE_BYTES } from './cas-limits.ts';
 import { createCasServices, type CasServices } from './cas-services.ts';
-import { InstanceNames } from './instance-names.ts';
 
 /** A running server, its store and clients. */
 export interface CasTestServer {

@@ -1,12 +1,12 @@
 import { ContentAddressableStorageService } from '@actiond/proto';
 import { serverStreaming, unary, type ServiceHandlers } from '@actiond/rpc';
 import { unimplemented } from '@actiond/status';
+import type { TreeWalker } from '@actiond/reapi';
 import { batchReadBlobs } from './batch-read-blobs.ts';
 import { batchUpdateBlobs } from './batch-update-blobs.ts';
 import type { CasDependencies } from './cas-dependencies.ts';
 import { findMissingBlobs } from './find-missing-blobs.ts';
 import { getTree } from './get-tree.ts';
-import type { TreeWalker } from './tree-walker.ts';
 
 /**
  * The handlers of REAPI's ContentAddressableStorage service, for

@@ -10,10 +10,10 @@ import { DigestFunction_Value, FindMissingBlobsRequest, type FindMissingBlobsRes
 import type { RpcContext } from '@actiond/rpc';
 import { ActiondError } from '@actiond/status';
 import { createNoopTelemetry } from '@actiond/telemetry';
+import { InstanceNames } from '@actiond/reapi';
 import { findMissingBlobs } from './find-missing-blobs.ts';
 import { FindMissingBlobsWireRequest } from './find-missing-blobs-wire-request.ts';
 import { FindMissingBlobsWireResponse } from './find-missing-blobs-wire-response.ts';
-import { InstanceNames } from './instance-names.ts';
 
 const CTX = {} as RpcContext;
 

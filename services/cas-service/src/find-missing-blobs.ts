@@ -2,10 +2,10 @@ import { hasExistenceIndexLookup } from '@actiond/blobstore';
 import { Digest } from '@actiond/digest';
 import type { FindMissingBlobsRequest, FindMissingBlobsResponse } from '@actiond/proto';
 import type { UnaryHandler } from '@actiond/rpc';
+import { parseRequestDigest } from '@actiond/reapi';
 import { checkCasRequest, type CasDependencies } from './cas-dependencies.ts';
 import { findMissingOnWire } from './find-missing-blobs-wire.ts';
 import { FindMissingBlobsWireRequest, WIRE_HASH_HEX_LENGTH } from './find-missing-blobs-wire-request.ts';
-import { parseRequestDigest } from './request-digest.ts';
 
 /**
  * FindMissingBlobs: the requested digests the store lacks, each once, in

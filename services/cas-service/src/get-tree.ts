@@ -1,11 +1,10 @@
 import type { Directory, GetTreeRequest, GetTreeResponse } from '@actiond/proto';
 import type { ServerStreamingHandler } from '@actiond/rpc';
 import { invalidArgument } from '@actiond/status';
+import { parseRequestDigest, type TreeWalker } from '@actiond/reapi';
 import { checkCasRequest, type CasDependencies } from './cas-dependencies.ts';
 import { GET_TREE_DEFAULT_PAGE_SIZE, GET_TREE_MAX_PAGE_BYTES, GET_TREE_MAX_PAGE_SIZE } from './cas-limits.ts';
 import { decodeGetTreePageToken, encodeGetTreePageToken } from './get-tree-page-token.ts';
-import { parseRequestDigest } from './request-digest.ts';
-import type { TreeWalker } from './tree-walker.ts';
 
 /**
  * GetTree: streams every directory of the tree under `root_digest` in

@@ -1,9 +1,8 @@
 /**
  * @actiond/cas-service: REAPI's ContentAddressableStorage service and the
- * ByteStream service for CAS blobs, over a BlobAccess; plus the request
- * checks (instance names, digest functions, digests) the other REAPI
- * services share, the limits the Capabilities service advertises, and the
- * Directory tree walker that GetTree, the ActionCache and the executor use.
+ * ByteStream service for CAS blobs, over a BlobAccess; plus the limits the
+ * Capabilities service advertises. The request checks and the Directory tree
+ * walker the services share live in @actiond/reapi.
  */
 export { createCasServices, type CasServices, type CasServicesOptions, type ServiceRegistration } from './cas-services.ts';
 export {
@@ -17,9 +16,6 @@ export {
   SUPPORTED_BATCH_UPDATE_COMPRESSORS,
   SUPPORTED_COMPRESSORS,
 } from './cas-limits.ts';
-export { InstanceNames, instanceNameProblem, RESERVED_INSTANCE_NAME_SEGMENTS } from './instance-names.ts';
-export { digestFunctionName, requestDigestFunction } from './request-digest-function.ts';
-export { parseRequestDigest } from './request-digest.ts';
 export {
   compressorName,
   formatReadResourceName,
@@ -30,5 +26,3 @@ export {
   type ResourceNameContext,
   type UploadResourceName,
 } from './resource-name.ts';
-export { TreeWalker, type TreeWalkOptions, type WalkedDirectory } from './tree-walker.ts';
-export { DirectoryCache } from './directory-cache.ts';

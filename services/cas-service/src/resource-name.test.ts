@@ -4,7 +4,7 @@ import { status } from '@grpc/grpc-js';
 import { SHA256 } from '@actiond/digest';
 import { Compressor_Value } from '@actiond/proto';
 import { ActiondError } from '@actiond/status';
-import { InstanceNames } from './instance-names.ts';
+import { InstanceNames } from '@actiond/reapi';
 import {
   formatReadResourceName,
   formatUploadResourceName,

@@ -1,8 +1,8 @@
 import { Digest, type DigestFunction, InvalidDigestError } from '@actiond/digest';
 import { Compressor_Value, DigestFunction_Value } from '@actiond/proto';
 import { invalidArgument, type ActiondError } from '@actiond/status';
+import type { InstanceNames } from '@actiond/reapi';
 import { SUPPORTED_COMPRESSORS } from './cas-limits.ts';
-import type { InstanceNames } from './instance-names.ts';
 
 // ByteStream resource names as REAPI defines them (remote_execution.proto,
 // above `service ContentAddressableStorage`):

@@ -3,7 +3,7 @@ import type { Directory } from '@actiond/proto';
 
 /**
  * Parsed Directory messages by digest, for walking an input root.
- * `TreeWalker` of @actiond/cas-service implements it over its shared
+ * `TreeWalker` of @actiond/reapi implements it over its shared
  * parse cache, which is what `cmd/*` passes in.
  *
  * Contract: `getDirectory` rejects NOT_FOUND when the blob is not in the

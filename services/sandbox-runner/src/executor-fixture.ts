@@ -15,7 +15,7 @@ import type { CgroupManager } from './cgroup-manager.ts';
 import { CgroupV1Manager } from './cgroup-v1.ts';
 import { makeHostRuntime, needsSandbox, SANDBOX_GID, SANDBOX_UID } from './host-runtime-fixture.ts';
 import type { HostRuntime } from './host-runtime-fixture.ts';
-import { TreeWalker } from '@actiond/cas-service';
+import { TreeWalker } from '@actiond/reapi';
 import { digestOf, openTestStore, storeTree } from './input-fixture.ts';
 import type { TestStore, TreeSpec } from './input-fixture.ts';
 import { LinuxSandboxRunner } from './linux-sandbox-runner.ts';

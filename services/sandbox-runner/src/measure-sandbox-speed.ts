@@ -12,7 +12,7 @@
 import { rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { TreeWalker } from '@actiond/cas-service';
+import { TreeWalker } from '@actiond/reapi';
 import { SHA256 } from '@actiond/digest';
 import { Directory } from '@actiond/proto';
 import { ExecrootMaterializer } from './execroot-materializer.ts';

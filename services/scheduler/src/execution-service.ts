@@ -1,6 +1,6 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { BlobAccess } from '@actiond/blobstore';
-import type { InstanceNames } from '@actiond/cas-service';
+import type { InstanceNames } from '@actiond/reapi';
 import { createExecutionTimings, type ActionExecutor, type ExecuteTask } from '@actiond/execution';
 import { ExecutionService, type DigestFunction_Value, type ExecuteRequest, type RequestMetadata } from '@actiond/proto';
 import { implementService, serverStreaming } from '@actiond/rpc';

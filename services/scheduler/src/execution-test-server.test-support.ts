@@ -2,7 +2,7 @@
 // server at 127.0.0.1:0 with the wrapper chain the cmd builds around a fake
 // runner, and a client-side view of one Operation stream.
 import * as grpc from '@grpc/grpc-js';
-import { InstanceNames } from '@actiond/cas-service';
+import { InstanceNames } from '@actiond/reapi';
 import type { Digest } from '@actiond/digest';
 import { Action, Command, Directory, ExecuteOperationMetadata, ExecuteRequest, ExecuteResponse, ExecutionClient, type ExecutionStage_Value, type longrunning } from '@actiond/proto';
 import { createNoopTelemetry } from '@actiond/telemetry';

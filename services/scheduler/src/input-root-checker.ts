@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import type { BlobAccess } from '@actiond/blobstore';
-import { parseRequestDigest, TreeWalker } from '@actiond/cas-service';
+import { parseRequestDigest, TreeWalker } from '@actiond/reapi';
 import { type Digest, DigestSet, SHA256 } from '@actiond/digest';
 import type { Directory } from '@actiond/proto';
 import { ActiondError, invalidArgument } from '@actiond/status';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { InstanceNames } from '@actiond/cas-service';
+import { InstanceNames } from '@actiond/reapi';
 import { type Digest, SHA256 } from '@actiond/digest';
 import { Action, Command, DigestFunction_Value, Directory, ExecuteRequest } from '@actiond/proto';
 import { ActiondError, PreconditionFailureDetail } from '@actiond/status';

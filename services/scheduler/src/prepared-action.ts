@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import type { BlobAccess } from '@actiond/blobstore';
-import { type InstanceNames, parseRequestDigest, requestDigestFunction } from '@actiond/cas-service';
+import { type InstanceNames, parseRequestDigest, requestDigestFunction } from '@actiond/reapi';
 import type { Digest, DigestFunction } from '@actiond/digest';
 import { Action, Command, type DigestFunction_Value, type ExecuteRequest, type MessageFns } from '@actiond/proto';
 import { ActiondError, invalidArgument, missingBlobs } from '@actiond/status';
