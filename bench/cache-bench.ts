@@ -8,14 +8,14 @@
  * however it ends.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { runBatchUpdateBenchmark } from './src/batch-update-benchmark.ts';
 import { runByteStreamBenchmark } from './src/byte-stream-benchmark.ts';
-import { blockMarkers, formatReport, replaceBlock, type CacheBenchReport } from './src/cache-bench-report.ts';
+import { blockMarkers, formatReport, type CacheBenchReport } from './src/cache-bench-report.ts';
 import { parseCacheBenchOptions, USAGE, type CacheBenchOptions } from './src/cache-bench-options.ts';
 import { CacheClient } from './src/cache-client.ts';
 import { RawWriteClient } from './src/raw-write-client.ts';
@@ -27,6 +27,7 @@ import type { Measurement } from './src/measurement.ts';
 import { mountsInside, readMounts } from './src/mount-table.ts';
 import { readProcessMemory } from './src/process-memory.ts';
 import { RssSampler } from './src/rss-sampler.ts';
+import { writeResultsBlock } from './src/results-block.ts';
 import { ServerProcess } from './src/server-process.ts';
 import { parseServeScript } from './src/serve-script.ts';
 import { makeSmallBlobs, packBatches } from './src/small-blobs.ts';
@@ -263,13 +264,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const text = formatReport(report);
     process.stdout.write(`\n${text}\n`);
     if (options.writeResults) {
-      let existing = '';
-      try {
-        existing = readFileSync(RESULTS, 'utf8');
-      } catch {
-        // first run: RESULTS.md is created
-      }
-      writeFileSync(RESULTS, replaceBlock(existing, blockMarkers(options.profile), text));
+      writeResultsBlock(RESULTS, blockMarkers(options.profile), text);
       progress(`updated ${RESULTS}`);
     }
     return 0;

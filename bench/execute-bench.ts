@@ -9,7 +9,7 @@
  * stop the server, report. Bounded by --max-minutes; removes its temp
  * directory however it ends.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,7 +17,6 @@ import { fileURLToPath } from 'node:url';
 import { DirectoryRuntimeProvider, ForkServerSandboxHelperLauncher, sandboxHelperPath, type Runtime } from '@actiond/sandbox-runner';
 import { BareSandbox } from './src/bare-sandbox.ts';
 import { buildAction, emptyInputTree, singleExecutableTree, wideInputTree, type BenchAction } from './src/bench-actions.ts';
-import { replaceBlock } from './src/cache-bench-report.ts';
 import { profileCovers, summarizeProfile, type CpuProfile } from './src/cpu-profile-summary.ts';
 import { parseExecuteBenchOptions, USAGE, type ExecuteBenchOptions } from './src/execute-bench-options.ts';
 import { EXECUTE_BLOCK_MARKERS, formatExecuteReport, type ExecuteBenchReport, type ExecuteSeries, type RoundSeries } from './src/execute-bench-report.ts';
@@ -27,6 +26,7 @@ import { describeMachine } from './src/machine-description.ts';
 import { DirectMaterializer } from './src/materialization-benchmark.ts';
 import type { Interval } from './src/measurement.ts';
 import { serverTreeCpuSeconds } from './src/execute-server-cpu.ts';
+import { writeResultsBlock } from './src/results-block.ts';
 import { ServerProcess } from './src/server-process.ts';
 import { removeWorkDirectory } from './src/work-directory.ts';
 import { parseServeScript } from './src/serve-script.ts';
@@ -316,13 +316,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const text = formatExecuteReport(report);
     process.stdout.write(`\n${text}\n`);
     if (options.writeResults) {
-      let existing = '';
-      try {
-        existing = readFileSync(RESULTS, 'utf8');
-      } catch {
-        // first run: RESULTS.md is created
-      }
-      writeFileSync(RESULTS, replaceBlock(existing, EXECUTE_BLOCK_MARKERS, text));
+      writeResultsBlock(RESULTS, EXECUTE_BLOCK_MARKERS, text);
       progress(`updated ${RESULTS}`);
     }
     return 0;

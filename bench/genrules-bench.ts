@@ -8,17 +8,17 @@
  * removes its temp directory (Bazel's output root included) however it ends.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBazelBenchOptions, USAGE, type BazelBenchOptions } from './src/genrules-bench-options.ts';
 import { GENRULES_BLOCK_MARKERS, formatGenrulesReport, type GenrulesBenchReport, type BuildSeries } from './src/genrules-bench-report.ts';
 import { runBazelOk, type BazelOptions } from './src/run-bazel.ts';
-import { replaceBlock } from './src/cache-bench-report.ts';
 import { parseProcessSummary, writeGenruleWorkspace } from './src/genrule-workspace.ts';
 import { describeMachine } from './src/machine-description.ts';
 import { processTreeCpuSeconds } from './src/process-cpu.ts';
+import { writeResultsBlock } from './src/results-block.ts';
 import { ServerProcess } from './src/server-process.ts';
 import { removeWorkDirectory } from './src/work-directory.ts';
 import { parseServeScript } from './src/serve-script.ts';
@@ -215,13 +215,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const text = formatGenrulesReport(report);
     process.stdout.write(`\n${text}\n`);
     if (options.writeResults) {
-      let existing = '';
-      try {
-        existing = readFileSync(RESULTS, 'utf8');
-      } catch {
-        // first run: RESULTS.md is created
-      }
-      writeFileSync(RESULTS, replaceBlock(existing, GENRULES_BLOCK_MARKERS, text));
+      writeResultsBlock(RESULTS, GENRULES_BLOCK_MARKERS, text);
       progress(`updated ${RESULTS}`);
     }
     return 0;

@@ -1,32 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { blockMarkers, replaceBlock, writeRatio } from './cache-bench-report.ts';
+import { writeRatio } from './cache-bench-report.ts';
 import { Measurement } from './measurement.ts';
 import type { ByteStreamResults } from './byte-stream-benchmark.ts';
-
-const markers = blockMarkers(false);
-
-describe('replaceBlock', () => {
-  it('creates RESULTS.md with a title and the block when there is none', () => {
-    const text = replaceBlock('', markers, 'numbers');
-    assert.ok(text.startsWith('# Benchmark results\n\n'));
-    assert.ok(text.includes(`${markers.begin}\nnumbers\n${markers.end}`));
-  });
-
-  it('replaces only the block and keeps the hand-written text around it', () => {
-    const before = `# Results\n\nintro\n\n${markers.begin}\nold\n${markers.end}\n\n## Analysis\nkept\n`;
-    const after = replaceBlock(before, markers, 'new');
-    assert.equal(after, `# Results\n\nintro\n\n${markers.begin}\nnew\n${markers.end}\n\n## Analysis\nkept\n`);
-  });
-
-  it('leaves the other kind of block alone: a profiled run never overwrites the plain numbers', () => {
-    const profiled = blockMarkers(true);
-    const start = replaceBlock('', markers, 'plain');
-    const both = replaceBlock(start, profiled, 'profiled');
-    assert.ok(both.includes('plain') && both.includes('profiled'));
-    assert.equal(replaceBlock(both, profiled, 'again').includes('plain'), true);
-  });
-});
 
 function measured(name: string, ...values: number[]): Measurement {
   const m = new Measurement(name, 'MB/s');

@@ -147,20 +147,6 @@ export function formatReport(report: CacheBenchReport): string {
   return lines.join('\n');
 }
 
-/**
- * `existing` (RESULTS.md, possibly empty) with the block between `markers`
- * replaced by `block`, or the block appended if the file has none yet.
- */
-export function replaceBlock(existing: string, markers: { readonly begin: string; readonly end: string }, block: string): string {
-  const wrapped = `${markers.begin}\n${block}\n${markers.end}`;
-  const beginTag = markers.begin.slice(0, markers.begin.indexOf(' begin') + ' begin'.length);
-  const start = existing.indexOf(beginTag);
-  const end = existing.indexOf(markers.end);
-  if (start >= 0 && end > start) return existing.slice(0, start) + wrapped + existing.slice(end + markers.end.length);
-  const base = existing.trimEnd();
-  return `${base === '' ? '# Benchmark results' : base}\n\n${wrapped}\n`;
-}
-
 function row(m: Measurement, format: (value: number) => string): string {
   const server = m.serverCpuSeconds.length === 0 ? '–' : percent(median(m.serverCpuSeconds.map((cpu, i) => cpu / m.seconds[i]!)));
   const own = percent(median(m.ownCpuSeconds.map((cpu, i) => cpu / m.seconds[i]!)));
