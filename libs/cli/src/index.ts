@@ -9,3 +9,4 @@ export { positiveIntegerSchema } from './positive-integer-schema.ts';
 export { byteSizeSchema } from './byte-size-schema.ts';
 export { durationSchema } from './duration-schema.ts';
 export { pathSchema } from './path-schema.ts';
+export { EXIT_FAILURE, EXIT_USAGE, exitWith, runProgram, type ProgramOutput } from './program-main.ts';
