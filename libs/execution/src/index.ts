@@ -7,3 +7,4 @@ export {
   type ExecutionTimings,
   type LogBlobStore,
 } from './execution-timings.ts';
+export { DeferredWorkQueue, type DeferredWorkQueueOptions } from './deferred-work-queue.ts';

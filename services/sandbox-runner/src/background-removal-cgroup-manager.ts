@@ -1,3 +1,4 @@
+import { DeferredWorkQueue } from '@actiond/execution';
 import type { ActionCgroup, CgroupManager, CgroupUsage } from './cgroup-manager.ts';
 import type { ResourceLimits } from './platform-properties.ts';
 
@@ -41,35 +42,28 @@ export interface BackgroundRemovalCgroupManagerOptions {
 export class BackgroundRemovalCgroupManager implements CgroupManager {
   readonly description: string;
   readonly #inner: CgroupManager;
-  readonly #maxPending: number;
-  readonly #onError: (error: unknown) => void;
-  readonly #delayMs: number;
-  readonly #queue: { readonly cgroup: ActionCgroup; readonly done: () => void }[] = [];
-  #working: Promise<void> | undefined;
+  readonly #removals: DeferredWorkQueue<ActionCgroup>;
 
   /** Throws a RangeError unless `maxPending` is a positive integer and `delayMs` a non-negative one. */
   constructor(inner: CgroupManager, options: BackgroundRemovalCgroupManagerOptions = {}) {
-    const maxPending = options.maxPending ?? DEFAULT_MAX_PENDING_REMOVALS;
-    if (!Number.isSafeInteger(maxPending) || maxPending < 1) {
-      throw new RangeError(`BackgroundRemovalCgroupManager needs maxPending >= 1, got ${maxPending}`);
-    }
-    const delayMs = options.delayMs ?? DEFAULT_REMOVAL_DELAY_MS;
-    if (!Number.isSafeInteger(delayMs) || delayMs < 0) throw new RangeError(`BackgroundRemovalCgroupManager needs delayMs >= 0, got ${delayMs}`);
+    const onError = options.onBackgroundError ?? (() => {});
+    this.#removals = new DeferredWorkQueue(
+      'BackgroundRemovalCgroupManager',
+      (cgroup) => cgroup.remove().catch(onError),
+      { maxPending: options.maxPending ?? DEFAULT_MAX_PENDING_REMOVALS, delayMs: options.delayMs ?? DEFAULT_REMOVAL_DELAY_MS },
+    );
     this.#inner = inner;
-    this.#maxPending = maxPending;
-    this.#onError = options.onBackgroundError ?? (() => {});
-    this.#delayMs = delayMs;
     this.description = `${inner.description}; removed in the background`;
   }
 
   /** Removals queued and not yet done (for tests and logs). */
   get pending(): number {
-    return this.#queue.length;
+    return this.#removals.pending;
   }
 
   async create(name: string, limits: ResourceLimits): Promise<ActionCgroup> {
     const cgroup = await this.#inner.create(name, limits);
-    return new BackgroundRemovedCgroup(cgroup, (c) => this.#remove(c));
+    return new BackgroundRemovedCgroup(cgroup, (c) => this.#removals.add(c));
   }
 
   removeStale(): Promise<number> {
@@ -78,35 +72,8 @@ export class BackgroundRemovalCgroupManager implements CgroupManager {
 
   /** Waits until every queued removal was made (or failed), then closes the inner manager. */
   async close(): Promise<void> {
-    while (this.#working !== undefined) await this.#working;
+    await this.#removals.drain();
     await this.#inner.close();
-  }
-
-  /** Queues the removal; resolves at once, or when it is done if the queue is full. */
-  #remove(cgroup: ActionCgroup): Promise<void> {
-    const full = this.#queue.length >= this.#maxPending;
-    const done = new Promise<void>((resolve) => this.#queue.push({ cgroup, done: resolve }));
-    this.#working ??= this.#work();
-    return full ? done : Promise.resolve();
-  }
-
-  async #work(): Promise<void> {
-    try {
-      await new Promise<void>((resolve) => (this.#delayMs === 0 ? setImmediate(resolve) : setTimeout(resolve, this.#delayMs)));
-      // Shifted only once removed, so `pending` and the bound count the one under way.
-      for (let next = this.#queue[0]; next !== undefined; next = this.#queue[0]) {
-        try {
-          await next.cgroup.remove();
-        } catch (err) {
-          this.#onError(err);
-        }
-        this.#queue.shift();
-        next.done();
-      }
-    } finally {
-      // In the same turn as the empty-queue check: a later `remove` starts a new worker.
-      this.#working = undefined;
-    }
   }
 }
 

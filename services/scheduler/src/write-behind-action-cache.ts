@@ -1,5 +1,6 @@
 import type { ActionCache } from '@actiond/action-cache';
 import type { Digest } from '@actiond/digest';
+import { DeferredWorkQueue } from '@actiond/execution';
 import type { ActionResult } from '@actiond/proto';
 
 /** How many writes may wait before `put` waits for its own; see {@link WriteBehindActionCache}. */
@@ -48,29 +49,20 @@ export interface WriteBehindActionCacheOptions {
  */
 export class WriteBehindActionCache implements ActionCache {
   readonly #inner: ActionCache;
-  readonly #maxPending: number;
   readonly #onError: (error: unknown, actionDigest: Digest) => void;
-  readonly #delayMs: number;
   /** The newest result put for each key whose write is not done. */
   readonly #pending = new Map<string, { readonly digest: Digest; readonly result: ActionResult }>();
   /** Keys in the order their writes are due, once each. */
-  readonly #queue: string[] = [];
-  /** Callers of a full `put`, told when their key was written. */
-  readonly #waiters = new Map<string, (() => void)[]>();
-  #working: Promise<void> | undefined;
+  readonly #writes: DeferredWorkQueue<string>;
 
   /** Throws a RangeError unless `maxPending` is a positive integer and `delayMs` a non-negative one. */
   constructor(inner: ActionCache, options: WriteBehindActionCacheOptions = {}) {
-    const maxPending = options.maxPending ?? DEFAULT_MAX_PENDING_WRITES;
-    if (!Number.isSafeInteger(maxPending) || maxPending < 1) {
-      throw new RangeError(`WriteBehindActionCache needs maxPending >= 1, got ${maxPending}`);
-    }
-    const delayMs = options.delayMs ?? DEFAULT_WRITE_DELAY_MS;
-    if (!Number.isSafeInteger(delayMs) || delayMs < 0) throw new RangeError(`WriteBehindActionCache needs delayMs >= 0, got ${delayMs}`);
+    this.#writes = new DeferredWorkQueue('WriteBehindActionCache', (key) => this.#write(key), {
+      maxPending: options.maxPending ?? DEFAULT_MAX_PENDING_WRITES,
+      delayMs: options.delayMs ?? DEFAULT_WRITE_DELAY_MS,
+    });
     this.#inner = inner;
-    this.#maxPending = maxPending;
     this.#onError = options.onBackgroundError ?? (() => {});
-    this.#delayMs = delayMs;
   }
 
   /** Writes queued and not yet done (for tests and logs). */
@@ -84,46 +76,26 @@ export class WriteBehindActionCache implements ActionCache {
 
   put(actionDigest: Digest, result: ActionResult): Promise<void> {
     const key = actionDigest.key;
-    if (!this.#pending.has(key)) this.#queue.push(key);
+    const queued = this.#pending.has(key);
     this.#pending.set(key, { digest: actionDigest, result });
-    this.#working ??= this.#work();
-    if (this.#queue.length <= this.#maxPending) return Promise.resolve();
-    return new Promise((resolve) => {
-      const waiters = this.#waiters.get(key) ?? [];
-      waiters.push(resolve);
-      this.#waiters.set(key, waiters);
-    });
+    // A key already queued is written once, with the newest result.
+    return queued ? Promise.resolve() : this.#writes.add(key);
   }
 
   /** Resolves once every write queued so far was made (or failed). */
-  async drain(): Promise<void> {
-    while (this.#working !== undefined) await this.#working;
+  drain(): Promise<void> {
+    return this.#writes.drain();
   }
 
-  async #work(): Promise<void> {
+  async #write(key: string): Promise<void> {
+    const entry = this.#pending.get(key)!;
     try {
-      await new Promise<void>((resolve) => (this.#delayMs === 0 ? setImmediate(resolve) : setTimeout(resolve, this.#delayMs)));
-      for (let key = this.#queue[0]; key !== undefined; key = this.#queue[0]) {
-        const entry = this.#pending.get(key)!;
-        try {
-          await this.#inner.put(entry.digest, entry.result);
-        } catch (err) {
-          this.#onError(err, entry.digest);
-        }
-        this.#queue.shift();
-        if (this.#pending.get(key) === entry) {
-          this.#pending.delete(key);
-          const waiters = this.#waiters.get(key) ?? [];
-          this.#waiters.delete(key);
-          for (const waiter of waiters) waiter();
-        } else {
-          // Put again while it was written: the newer result is due too.
-          this.#queue.push(key);
-        }
-      }
-    } finally {
-      // In the same turn as the empty-queue check: a later `put` starts a new worker.
-      this.#working = undefined;
+      await this.#inner.put(entry.digest, entry.result);
+    } catch (err) {
+      this.#onError(err, entry.digest);
     }
+    if (this.#pending.get(key) === entry) this.#pending.delete(key);
+    // Put again while it was written: the newer result is due too.
+    else void this.#writes.add(key);
   }
 }
