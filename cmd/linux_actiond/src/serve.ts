@@ -1,7 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FlagValues } from '@actiond/cli';
-import { CompletenessCheckingActionCache, DiskActionCache, createActionCacheService, type ActionCache } from '@actiond/action-cache';
+import {
+  CompletenessCheckingActionCache,
+  DiskActionCache,
+  UnchangedResultKeepingActionCache,
+  createActionCacheService,
+  type ActionCache,
+} from '@actiond/action-cache';
 import { DiskBlobAccess, DiskKeyValueStore } from '@actiond/blobstore';
 import { createCapabilitiesService } from '@actiond/capabilities';
 import { RECOMMENDED_MAX_MESSAGE_BYTES, createCasServices } from '@actiond/cas-service';
@@ -56,8 +62,9 @@ export async function serve(flags: FlagValues<typeof serveFlags>, environment: S
   // One directory cache for GetTree, the action-cache check, the input check and the executor.
   const directoryCache = new DirectoryCache();
   const walker = new TreeWalker(blobs, directoryCache);
+  // Re-executions with an unchanged outcome keep the stored entry: a rewrite costs a file (see the class).
   const actionCache = new CompletenessCheckingActionCache(
-    new DiskActionCache(await DiskKeyValueStore.open({ directory: join(root, 'ac') })),
+    new UnchangedResultKeepingActionCache(new DiskActionCache(await DiskKeyValueStore.open({ directory: join(root, 'ac') }))),
     { blobs, walker },
   );
   const cas = createCasServices({ blobs, instanceNames, telemetry, directoryCache });

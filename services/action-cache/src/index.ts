@@ -3,7 +3,9 @@
  *
  * - ActionCache: the store interface the gRPC service and the scheduler use;
  *   DiskActionCache keeps entries on disk, CompletenessCheckingActionCache
- *   turns entries whose blobs left the CAS into misses.
+ *   turns entries whose blobs left the CAS into misses,
+ *   UnchangedResultKeepingActionCache skips rewriting an entry whose outcome
+ *   is unchanged.
  * - createActionCacheService: the ActionCache gRPC service for the cmd to
  *   register.
  * - validateActionResult / checkResultBlobs: the checks UpdateActionResult
@@ -11,6 +13,7 @@
  */
 export type { ActionCache } from './action-cache.ts';
 export { DiskActionCache } from './disk-action-cache.ts';
+export { UnchangedResultKeepingActionCache } from './unchanged-result-keeping-action-cache.ts';
 export {
   CompletenessCheckingActionCache,
   type CompletenessCheckingActionCacheOptions,
