@@ -19,6 +19,9 @@ async function scratch(t: { after(fn: () => Promise<void>): void }): Promise<str
 test('open creates the directory and new paths are unique, inside it, and tagged with this process', async (t) => {
   const path = await scratch(t);
   const temp = await TempDirectory.open(path);
+  const other = await TempDirectory.open(path);
+  // Two instances on one directory in one process (tests, several stores) never hand out the same name.
+  assert.notEqual(other.newPath('x'), temp.newPath('x'));
   const a = temp.newPath('x');
   const b = temp.newPath('x');
   assert.notEqual(a, b);
