@@ -14,7 +14,7 @@ import { threadId } from 'node:worker_threads';
  * recycled pid (a restarted container's pid 1) from protecting a dead process's files.
  *
  * After the tag a name carries the thread and a counter shared by every instance in
- * that thread, which is unique without random bytes: randomBytes cost 0.3 ms of the
+ * that thread, which is unique without random bytes: randomBytes cost 0.15 ms of the
  * event loop per call under load (a CPU profile of 600 actions), more than the file
  * it named. Names are created exclusively (`wx`) anyway, so a clash could only fail.
  */
