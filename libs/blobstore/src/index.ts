@@ -9,3 +9,11 @@ export { DiskLayout } from './disk-layout.ts';
 export { UploadSession, UploadSessions } from './upload-sessions.ts';
 export type { UploadSessionsOptions, WriteStatus } from './upload-sessions.ts';
 export { MemoryBlobAccess } from './memory-blob-access.ts';
+export {
+  DEFAULT_LOG_BLOB_BUDGET_BYTES,
+  LOG_BLOB_ENTRY_OVERHEAD_BYTES,
+  MemoryLogBlobStore,
+  type LogBlobOverflow,
+  type MemoryLogBlobStoreOptions,
+} from './memory-log-blob-store.ts';
+export { LogFallbackBlobAccess } from './log-fallback-blob-access.ts';
