@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { lstatSync, mkdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -78,6 +77,9 @@ const OVERLAY_SUFFIX = '.overlay';
 const SANDBOX_ROOT = '.sandbox-root';
 const LOGS = '.logs';
 const SPARE_DIRECTORIES = '.spare-directories';
+
+/** Runs started by this process: the running part of each run's name. */
+let actionRuns = 0;
 const OVERLAY = { upper: 'upper', work: 'overlay-work', merged: 'merged' } as const;
 
 /**
@@ -200,7 +202,8 @@ class ActionRun {
     this.#worker = worker;
     this.#remover = remover;
     this.#logPool = logs;
-    this.#id = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+    // Unique without random bytes (0.15 ms per call under load): the pid tells servers on one root apart, the counter runs.
+    this.#id = `${Date.now().toString(36)}-${process.pid.toString(36)}-${++actionRuns}`;
     this.#dir = join(options.execDirectory, this.#id);
   }
 
