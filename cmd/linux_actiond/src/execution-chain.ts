@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
-import type { DiskBlobAccess } from '@actiond/blobstore';
+import type { DiskBlobAccess, MemoryLogBlobStore } from '@actiond/blobstore';
 import type { ActionCache } from '@actiond/action-cache';
 import type { ExecutionOffer } from '@actiond/capabilities';
 import type { InstanceNames, TreeWalker } from '@actiond/reapi';
@@ -41,6 +41,8 @@ const MAX_CGROUP_SPARES = 8;
 export interface ExecutionDependencies {
   readonly root: string;
   readonly blobs: DiskBlobAccess;
+  /** Where the timings log of every response goes: memory, read back through the CAS services. */
+  readonly serverLogs: MemoryLogBlobStore;
   readonly actionCache: ActionCache;
   readonly walker: TreeWalker;
   readonly instanceNames: InstanceNames;
@@ -129,7 +131,7 @@ export async function startExecution(
     });
     await sandbox.prepare();
 
-    const queue = new QueuedActionExecutor(new TimingsLoggingActionExecutor(sandbox, deps.blobs), { jobs: flags.jobs });
+    const queue = new QueuedActionExecutor(new TimingsLoggingActionExecutor(sandbox, deps.serverLogs), { jobs: flags.jobs });
     // Results are stored after the Execute was answered, not before it (bench/RESULTS.md).
     const actionCache = new WriteBehindActionCache(deps.actionCache, {
       onBackgroundError: (error, actionDigest) =>

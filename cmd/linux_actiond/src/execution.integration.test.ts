@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import { ExecutionStage_Value, rpc, type ExecuteResponse } from '@actiond/proto';
+import { bytestream, ExecutionStage_Value, rpc, type Digest, type ExecuteResponse, type FindMissingBlobsResponse } from '@actiond/proto';
 import { parseCommandLine } from '@actiond/cli';
 import { linuxActiondCli } from './command-line.ts';
-import { ReapiTestClient } from './reapi-test-client.test-support.ts';
+import { digestOf, ReapiTestClient } from './reapi-test-client.test-support.ts';
 import { serve } from './serve.ts';
 
 // The whole server as Bazel meets it: Execute and WaitExecution over gRPC,
@@ -25,6 +25,7 @@ const skip =
 describe('execution over gRPC', { skip }, () => {
   let root: string;
   let client: ReapiTestClient;
+  let address: string;
   let stop: () => Promise<number>;
 
   before(async () => {
@@ -46,7 +47,8 @@ describe('execution over gRPC', { skip }, () => {
     const listening = new Promise<number>((r) => (onPort = r));
     const exited = serve(parsed.flags, { env: {}, log: (line) => process.stderr.write(`${line}\n`), stopRequested, onListening: onPort });
     const port = await Promise.race([listening, exited.then((code) => Promise.reject(new Error(`serve exited ${code}`)))]);
-    client = new ReapiTestClient(`127.0.0.1:${port}`);
+    address = `127.0.0.1:${port}`;
+    client = new ReapiTestClient(address);
     stop = () => {
       requestStop('SIGTERM');
       return exited;
@@ -95,6 +97,46 @@ describe('execution over gRPC', { skip }, () => {
     const again = await client.execute(failing.actionDigest);
     assert.equal(again.response.cachedResult, false);
     assert.equal(again.response.result?.exitCode, 3);
+  });
+
+  test('the timings server log of a failed action is readable by ByteStream Read and BatchReadBlobs, and no CAS file holds it', async () => {
+    // Bazel reads server logs of failed actions right after the response; they are kept in memory, not created as files.
+    const { actionDigest } = await client.prepare({ script: 'echo timings; exit 4' });
+    const { response } = await client.execute(actionDigest, { skipCacheLookup: true });
+    assert.equal(response.result?.exitCode, 4);
+    const log = response.serverLogs['timings'];
+    assert.ok(log?.digest, 'the response names a timings log');
+    assert.equal(log.humanReadable, true);
+    const digest: Digest = log.digest;
+
+    const batchRead = Buffer.from(await client.read(digest));
+    assert.deepEqual(digestOf(batchRead), digest, 'BatchReadBlobs returns the log byte for byte');
+    assert.match(batchRead.toString(), /^run: .* ms$/m);
+
+    const byteStream = new bytestream.ByteStreamClient(address, grpc.credentials.createInsecure());
+    try {
+      const readRange = (readOffset: number, readLimit: number) =>
+        new Promise<Buffer>((resolve, reject) => {
+          const chunks: Buffer[] = [];
+          const stream = byteStream.read({ resourceName: `blobs/${digest.hash}/${digest.sizeBytes}`, readOffset, readLimit });
+          stream.on('data', (r: bytestream.ReadResponse) => chunks.push(r.data));
+          stream.on('end', () => resolve(Buffer.concat(chunks)));
+          stream.on('error', reject);
+        });
+      assert.deepEqual(await readRange(0, 0), batchRead);
+      assert.deepEqual(await readRange(3, 10), batchRead.subarray(3, 13));
+      await assert.rejects(readRange(digest.sizeBytes + 1, 0), (e: grpc.ServiceError) => e.code === grpc.status.OUT_OF_RANGE);
+    } finally {
+      byteStream.close();
+    }
+
+    // Not an input a client may name without uploading it: the executor links inputs from the disk CAS.
+    const missing = await new Promise<FindMissingBlobsResponse>((resolve, reject) =>
+      client.cas.findMissingBlobs({ instanceName: '', blobDigests: [digest], digestFunction: 0 }, (e, r) => (e ? reject(e) : resolve(r))),
+    );
+    assert.deepEqual(missing.missingBlobDigests.map((d) => d.hash), [digest.hash]);
+    const casFiles = (await readdir(join(root, 'cas'), { recursive: true })).filter((name) => name.includes(digest.hash));
+    assert.deepEqual(casFiles, [], 'no file under <root>/cas holds the timings log');
   });
 
   test('GetActionResult sent right after an Execute answered finds the result', async () => {

@@ -8,7 +8,7 @@ import {
   createActionCacheService,
   type ActionCache,
 } from '@actiond/action-cache';
-import { DiskBlobAccess, DiskKeyValueStore } from '@actiond/blobstore';
+import { DiskBlobAccess, DiskKeyValueStore, LogFallbackBlobAccess, MemoryLogBlobStore } from '@actiond/blobstore';
 import { createCapabilitiesService } from '@actiond/capabilities';
 import { RECOMMENDED_MAX_MESSAGE_BYTES, createCasServices } from '@actiond/cas-service';
 import { DirectoryCache, InstanceNames, TreeWalker } from '@actiond/reapi';
@@ -59,6 +59,10 @@ export async function serve(flags: FlagValues<typeof serveFlags>, environment: S
     env: environment.env,
   });
   const blobs = await DiskBlobAccess.open({ directory: join(root, 'cas') });
+  // The server's own logs (every Execute's `timings` log) are kept in memory,
+  // not created as a file each; the CAS services read them after the disk, and
+  // FindMissingBlobs never reports them present (memory-log-blob-store.ts).
+  const serverLogs = new MemoryLogBlobStore(blobs);
   // One directory cache for GetTree, the action-cache check, the input check and the executor.
   const directoryCache = new DirectoryCache();
   const walker = new TreeWalker(blobs, directoryCache);
@@ -67,7 +71,7 @@ export async function serve(flags: FlagValues<typeof serveFlags>, environment: S
     new UnchangedResultKeepingActionCache(new DiskActionCache(await DiskKeyValueStore.open({ directory: join(root, 'ac') }))),
     { blobs, walker },
   );
-  const cas = createCasServices({ blobs, instanceNames, telemetry, directoryCache });
+  const cas = createCasServices({ blobs: new LogFallbackBlobAccess(blobs, serverLogs), instanceNames, telemetry, directoryCache });
 
   let execution: Execution | undefined;
   if (flags.execution) {
@@ -75,6 +79,7 @@ export async function serve(flags: FlagValues<typeof serveFlags>, environment: S
       execution = await startExecution(flags, {
         root,
         blobs,
+        serverLogs,
         actionCache,
         walker,
         instanceNames,

@@ -89,7 +89,11 @@ export function renderExecutionTimings(timings: ExecutionTimings): string {
   return rows.map(([label, value]) => `${`${label}:`.padEnd(width)} ${value.padStart(12)}`).join('\n') + '\n';
 }
 
-/** Where {@link storeTimingsLog} puts the log; a BlobAccess fits. */
+/**
+ * Where {@link storeTimingsLog} puts the log: the server's in-memory log
+ * tier (@actiond/blobstore's MemoryLogBlobStore, read back through the CAS
+ * services), or any BlobAccess.
+ */
 export interface LogBlobStore {
   readonly digestFunction: DigestFunction;
   put(digest: Digest, data: Uint8Array): Promise<void>;
@@ -97,7 +101,7 @@ export interface LogBlobStore {
 
 /**
  * Renders `timings` (see {@link renderExecutionTimings}), stores the text in
- * the CAS and returns the LogFile to put in
+ * `store` under its digest and returns the LogFile to put in
  * `ExecuteResponse.server_logs[TIMINGS_LOG_NAME]`. Rejects with the store's
  * error when the put fails.
  */

@@ -5,7 +5,7 @@ import { withNote } from './execute-responses.ts';
 
 /**
  * Puts the run's timing record (`task.timings`, filled by the queue and the
- * runner) into the CAS and names it in `ExecuteResponse.server_logs` as
+ * runner) into the log store and names it in `ExecuteResponse.server_logs` as
  * "timings", human readable, so that Bazel can show where an action's time
  * went. Sits inside the queue, around the runner, so the record is complete
  * when the runner returns; a log the runner set itself is kept.
@@ -17,7 +17,11 @@ export class TimingsLoggingActionExecutor implements ActionExecutor {
   readonly #inner: ActionExecutor;
   readonly #store: LogBlobStore;
 
-  /** `store` is the CAS the client reads server logs from (a BlobAccess). */
+  /**
+   * `store` is where the client reads server logs from: the server's
+   * in-memory log tier (MemoryLogBlobStore), which the CAS services serve,
+   * or a BlobAccess.
+   */
   constructor(inner: ActionExecutor, store: LogBlobStore) {
     this.#inner = inner;
     this.#store = store;
