@@ -94,3 +94,18 @@ test('maxPending must be a positive integer and delayMs a non-negative one', () 
   assert.throws(() => new BackgroundRemovalCgroupManager(new FakeCgroupManager(), { maxPending: 0 }), /maxPending >= 1, got 0/);
   assert.throws(() => new BackgroundRemovalCgroupManager(new FakeCgroupManager(), { delayMs: -1 }), /delayMs >= 0, got -1/);
 });
+
+test('recycle goes straight to the inner cgroup, and the reused handle is removed through the queue', async () => {
+  const inner = new FakeCgroupManager();
+  const manager = new BackgroundRemovalCgroupManager(inner, { delayMs: 0 });
+  const cgroup = await manager.create('a1', LIMITS);
+  const next = await cgroup.recycle();
+  assert.equal(inner.made[0]!.handedOn, true);
+  assert.deepEqual(next?.procsPaths, ['/fake/a1/cgroup.procs']);
+  await next!.remove();
+  assert.equal(manager.pending, 1);
+  await turns();
+  assert.equal(inner.recycled[0]!.removed, true);
+  inner.reusable = false;
+  assert.equal(await (await manager.create('a2', LIMITS)).recycle(), undefined);
+});

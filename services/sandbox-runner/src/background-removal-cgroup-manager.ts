@@ -100,4 +100,10 @@ class BackgroundRemovedCgroup implements ActionCgroup {
   remove(): Promise<void> {
     return this.#remove(this.#inner);
   }
+
+  /** Reuse is not a removal: it goes straight to the inner cgroup, and the new handle is removed through the queue too. */
+  async recycle(): Promise<ActionCgroup | undefined> {
+    const next = await this.#inner.recycle();
+    return next === undefined ? undefined : new BackgroundRemovedCgroup(next, this.#remove);
+  }
 }

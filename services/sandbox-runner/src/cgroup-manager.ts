@@ -14,8 +14,10 @@ export interface CgroupUsage {
  * The cgroups of one action: made by {@link CgroupManager.create} with the
  * limits written, joined by the action (the helper writes to `procsPaths`
  * before exec), emptied and removed by the caller at the end, always in
- * this order: `killAll`, `usage` (when the caller wants the counters),
- * `remove`.
+ * this order: `killAll`, `usage` (when the caller wants the counters), then
+ * `remove`, or instead `recycle` (only {@link PooledCgroupManager} does, to
+ * hand the same directories to a later action) and `remove` if that
+ * resolved to undefined.
  */
 export interface ActionCgroup {
   /** The cgroup.procs files the action joins: one per v1 hierarchy, one on v2. */
@@ -29,6 +31,20 @@ export interface ActionCgroup {
   usage(): Promise<CgroupUsage>;
   /** Removes the cgroups; call after `killAll`. */
   remove(): Promise<void>;
+  /**
+   * After `killAll` resolved: makes these cgroups ready for another action
+   * with the same limits, without removing and making them again. Resolves
+   * to the handle the next action gets, whose `usage` counts from now on,
+   * once every hierarchy's cgroup.procs was read and is empty, no process
+   * (not even an unreaped zombie) is still counted, little memory is left
+   * charged, and the counters were reset or a baseline for them read. Any
+   * doubt (a process, a file that cannot be read or written, a kernel
+   * without a resettable peak) resolves to undefined, and the caller then
+   * calls `remove` as usual. After a handle was returned, this one must not
+   * be used again: its `remove` rejects, since the directories now belong
+   * to another action.
+   */
+  recycle(): Promise<ActionCgroup | undefined>;
 }
 
 /**

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, rmdir, writeFile } from 'node:fs/promises';
+import { readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CgroupV1Manager } from './cgroup-v1.ts';
 
@@ -160,3 +160,86 @@ test('close removes the parent cgroup, but leaves it while an action cgroup is s
     }
   }
 });
+
+/** Runs `script` in a shell that first joins every hierarchy of `cgroup`, and waits for it. */
+async function runIn(cgroup: { procsPaths: readonly string[] }, script: string): Promise<void> {
+  const joins = cgroup.procsPaths.map((path) => `echo $$ > ${path}`).join('; ');
+  const child = spawn('sh', ['-c', `${joins}; ${script}`], { stdio: 'ignore' });
+  await once(child, 'exit');
+}
+
+test('a reused cgroup reports only its new action: the pids-limit hits, OOM kills and peak of the one before are not counted', { skip, timeout: 30_000 }, () =>
+  withManager(async (manager, parent) => {
+    const first = await manager.create('r1', { memoryBytes: 64 * 1024 * 1024, cpus: undefined, pids: 1 });
+    // The shell is the one process allowed: its forks fail.
+    await runIn(first, '/bin/true; /bin/true; exit 0');
+    await first.killAll();
+    const before = await first.usage();
+    assert.ok((before.pidsLimitHits ?? 0) >= 1);
+    const second = await first.recycle();
+    assert.ok(second !== undefined, 'an empty cgroup with little memory charged is reused');
+    assert.deepEqual(second.procsPaths, first.procsPaths);
+    await assert.rejects(first.remove(), /handed to another action/);
+    assert.equal(await first.recycle(), undefined, 'the old handle cannot hand the cgroup on twice');
+    const fresh = await second.usage();
+    assert.equal(fresh.pidsLimitHits, 0);
+    assert.equal(fresh.oomKills, 0);
+    assert.equal((await readFile(join(ROOT, `memory/${parent}/r1/memory.failcnt`), 'utf8')).trim(), '0');
+    assert.ok((fresh.memoryPeakBytes ?? Infinity) <= (before.memoryPeakBytes ?? 0), 'the peak was reset to the current usage');
+    // The limits stay: the new action runs into the same pids limit, counted from 0.
+    assert.equal((await readFile(join(ROOT, `pids/${parent}/r1/pids.max`), 'utf8')).trim(), '1');
+    await runIn(second, '/bin/true; exit 0');
+    await second.killAll();
+    assert.equal((await second.usage()).pidsLimitHits, 1);
+    await second.remove();
+    assert.equal(existsSync(join(ROOT, `memory/${parent}/r1`)), false);
+  }));
+
+test('a reused cgroup counts only the OOM kills and the peak memory of its new action', { skip, timeout: 30_000 }, () =>
+  withManager(async (manager) => {
+    const first = await manager.create('o1', { memoryBytes: 32 * 1024 * 1024, cpus: undefined, pids: undefined });
+    // A child that grows past the limit and is killed by the OOM killer.
+    await runIn(first, 'perl -e \'my $x = "a" x (256 * 1024 * 1024)\' ; exit 0');
+    await first.killAll();
+    assert.ok(((await first.usage()).oomKills ?? 0) >= 1, 'the first action was OOM-killed');
+    const second = await first.recycle();
+    assert.ok(second !== undefined);
+    await runIn(second, 'exit 0');
+    await second.killAll();
+    const usage = await second.usage();
+    assert.equal(usage.oomKills, 0);
+    assert.ok((usage.memoryPeakBytes ?? Infinity) < 16 * 1024 * 1024, `the peak is the second action's, not the first's 32 MiB: ${usage.memoryPeakBytes}`);
+    await second.remove();
+  }));
+
+test('a cgroup with a process left in any hierarchy is not reused', { skip, timeout: 30_000 }, () =>
+  withManager(async (manager) => {
+    const cgroup = await manager.create('busy', { memoryBytes: undefined, cpus: undefined, pids: undefined });
+    // Only the pids hierarchy: killAll watches memory, so this is what the per-hierarchy check is for.
+    const child = spawn('sleep', ['1000'], { stdio: 'ignore' });
+    const pidsProcs = cgroup.procsPaths.find((path) => path.includes('/pids/'))!;
+    await writeFile(pidsProcs, String(child.pid));
+    try {
+      assert.equal(await cgroup.recycle(), undefined);
+    } finally {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+    await cgroup.remove();
+  }));
+
+test('a cgroup still charged with more than the reuse threshold (page cache of the files written) is not reused', { skip, timeout: 30_000 }, () =>
+  withManager(async (manager, parent) => {
+    const cgroup = await manager.create('cached', { memoryBytes: 256 * 1024 * 1024, cpus: undefined, pids: undefined });
+    const file = join('/tmp', `actiond-cgroup-cache-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      await runIn(cgroup, `head -c 16000000 /dev/urandom > ${file}`);
+      await cgroup.killAll();
+      const charged = Number((await readFile(join(ROOT, `memory/${parent}/cached/memory.usage_in_bytes`), 'utf8')).trim());
+      assert.ok(charged > 4 * 1024 * 1024, `the written file stays charged (${charged} bytes)`);
+      assert.equal(await cgroup.recycle(), undefined);
+      await cgroup.remove();
+    } finally {
+      await rm(file, { force: true });
+    }
+  }));

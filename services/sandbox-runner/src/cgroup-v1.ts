@@ -8,12 +8,14 @@ import {
   killPids,
   ignoreGone,
   killUntilEmpty,
+  listsNoProcess,
   makeCgroup,
   readKeyedCounter,
   readNumber,
   readPids,
   removeCgroup,
   removeParentCgroup,
+  reusableMemoryCharge,
   writeControl,
 } from './cgroup-files.ts';
 import type { ResourceLimits } from './platform-properties.ts';
@@ -110,7 +112,7 @@ export class CgroupV1Manager implements CgroupManager {
       for (const dir of dirs.values()) await removeCgroup(dir).catch(() => {});
       throw err;
     }
-    return new CgroupV1(dirs);
+    return new CgroupV1(dirs, limits.memoryBytes, NO_BASELINE);
   }
 
   async removeStale(): Promise<number> {
@@ -121,7 +123,7 @@ export class CgroupV1Manager implements CgroupManager {
     for (const name of names) {
       const dirs = new Map<string, string>();
       for (const [controller, parent] of this.#hierarchies) dirs.set(controller, join(parent, name));
-      const stale = new CgroupV1(dirs);
+      const stale = new CgroupV1(dirs, undefined, NO_BASELINE);
       await stale.killAll();
       await stale.remove();
     }
@@ -133,12 +135,33 @@ export class CgroupV1Manager implements CgroupManager {
   }
 }
 
+/** The cumulative counters as they stood when a reused cgroup was handed out; its `usage` reports what came after. */
+interface CounterBaseline {
+  readonly oomKills: number;
+  readonly pidsLimitHits: number;
+}
+
+const NO_BASELINE: CounterBaseline = { oomKills: 0, pidsLimitHits: 0 };
+
+/**
+ * One action's directories in each hierarchy. Reuse (`recycle`) resets
+ * what v1 lets be reset, `memory.max_usage_in_bytes` (writing 0 sets it to
+ * the current usage) and `memory.failcnt`, and takes a baseline of what it
+ * does not, the `oom_kill` of memory.oom_control and the `max` of
+ * pids.events, which `usage` then subtracts.
+ */
 class CgroupV1 implements ActionCgroup {
   readonly procsPaths: readonly string[];
   readonly #dirs: ReadonlyMap<string, string>;
+  readonly #memoryLimit: number | undefined;
+  readonly #baseline: CounterBaseline;
+  /** Set once `recycle` gave the directories to a new handle. */
+  #handedOn = false;
 
-  constructor(dirs: ReadonlyMap<string, string>) {
+  constructor(dirs: ReadonlyMap<string, string>, memoryLimit: number | undefined, baseline: CounterBaseline) {
     this.#dirs = dirs;
+    this.#memoryLimit = memoryLimit;
+    this.#baseline = baseline;
     this.procsPaths = [...dirs.values()].map((dir) => join(dir, 'cgroup.procs'));
   }
 
@@ -164,15 +187,41 @@ class CgroupV1 implements ActionCgroup {
 
   async usage(): Promise<CgroupUsage> {
     const memory = this.#dirs.get('memory')!;
+    const oomKills = await readKeyedCounter(join(memory, 'memory.oom_control'), 'oom_kill');
+    const pidsLimitHits = await readKeyedCounter(join(this.#dirs.get('pids')!, 'pids.events'), 'max');
     return {
       memoryPeakBytes: await readNumber(join(memory, 'memory.max_usage_in_bytes')),
-      oomKills: await readKeyedCounter(join(memory, 'memory.oom_control'), 'oom_kill'),
-      pidsLimitHits: await readKeyedCounter(join(this.#dirs.get('pids')!, 'pids.events'), 'max'),
+      oomKills: oomKills === undefined ? undefined : oomKills - this.#baseline.oomKills,
+      pidsLimitHits: pidsLimitHits === undefined ? undefined : pidsLimitHits - this.#baseline.pidsLimitHits,
     };
   }
 
   async remove(): Promise<void> {
+    if (this.#handedOn) throw new Error(`cannot remove ${this.procsPaths.join(', ')}: the cgroups were handed to another action`);
     for (const dir of this.#dirs.values()) await removeCgroup(dir);
+  }
+
+  async recycle(): Promise<ActionCgroup | undefined> {
+    if (this.#handedOn) return undefined;
+    // Every hierarchy: the action joined each, and only the memory one was watched by killAll.
+    if (!this.procsPaths.every(listsNoProcess)) return undefined;
+    const memory = this.#dirs.get('memory')!;
+    const pids = this.#dirs.get('pids')!;
+    // cgroup.procs leaves out zombies; pids.current counts every task until it is reaped.
+    if ((await readNumber(join(pids, 'pids.current'))) !== 0) return undefined;
+    const charged = await readNumber(join(memory, 'memory.usage_in_bytes'));
+    if (charged === undefined || charged > reusableMemoryCharge(this.#memoryLimit)) return undefined;
+    try {
+      await writeControl(join(memory, 'memory.max_usage_in_bytes'), '0');
+      await writeControl(join(memory, 'memory.failcnt'), '0');
+    } catch {
+      return undefined;
+    }
+    const oomKills = await readKeyedCounter(join(memory, 'memory.oom_control'), 'oom_kill');
+    const pidsLimitHits = await readKeyedCounter(join(pids, 'pids.events'), 'max');
+    if (oomKills === undefined || pidsLimitHits === undefined) return undefined;
+    this.#handedOn = true;
+    return new CgroupV1(this.#dirs, this.#memoryLimit, { oomKills, pidsLimitHits });
   }
 }
 

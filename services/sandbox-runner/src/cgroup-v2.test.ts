@@ -74,3 +74,56 @@ test('openCgroupManager picks v2 for a cgroup2 mount root and says what it looke
     await rm(empty, { recursive: true, force: true });
   }
 });
+
+/** Writes what the kernel would show in a v2 group after an action: counters, and what is still counted. */
+async function afterAction(dir: string, files: Record<string, string>): Promise<void> {
+  const all = {
+    'cgroup.procs': '',
+    'pids.current': '0\n',
+    'memory.current': '200704\n',
+    'memory.peak': '50000000\n',
+    'memory.events': 'low 0\nhigh 0\nmax 9\noom 2\noom_kill 2\noom_group_kill 0\n',
+    'pids.events': 'max 5\n',
+    ...files,
+  };
+  for (const [name, text] of Object.entries(all)) await writeFile(join(dir, name), text);
+}
+
+test('a reused v2 group reports the oom_kill and max counters from its baseline, and the peak through its own reset memory.peak descriptor', () =>
+  withFakeMount('memory pids', async (root) => {
+    const manager = await CgroupV2Manager.open({ mountRoot: root });
+    const dir = join(root, 'actiond/a1');
+    const first = await manager.create('a1', { memoryBytes: 256 * 1024 * 1024, cpus: undefined, pids: undefined });
+    await afterAction(dir, {});
+    const second = await first.recycle();
+    assert.ok(second !== undefined);
+    assert.equal(await readFile(join(dir, 'memory.peak'), 'utf8').then((text) => text.startsWith('reset')), true, 'memory.peak was written to reset it');
+    await assert.rejects(first.remove(), /handed to another action/);
+    // The kernel answers the reset descriptor with the peak since the reset; a plain file shows what the test writes.
+    await writeFile(join(dir, 'memory.peak'), '300000\n');
+    await writeFile(join(dir, 'memory.events'), 'low 0\nhigh 0\nmax 9\noom 2\noom_kill 2\noom_group_kill 0\n');
+    assert.deepEqual(await second.usage(), { memoryPeakBytes: 300000, oomKills: 0, pidsLimitHits: 0 });
+    await writeFile(join(dir, 'pids.events'), 'max 8\n');
+    assert.equal((await second.usage()).pidsLimitHits, 3);
+  }));
+
+test('a v2 group is not reused with a process, a zombie still counted, too much memory charged, or a memory.peak that cannot be written', async () => {
+  const cases: [string, Record<string, string>][] = [
+    ['a process', { 'cgroup.procs': '1234\n' }],
+    ['a zombie', { 'pids.current': '1\n' }],
+    ['no pids.current', {}],
+    ['page cache', { 'memory.current': String(64 * 1024 * 1024) }],
+    ['no memory.peak (before Linux 5.19)', {}],
+  ];
+  for (const [what, files] of cases) {
+    await withFakeMount('memory pids', async (root) => {
+      const manager = await CgroupV2Manager.open({ mountRoot: root });
+      const dir = join(root, 'actiond/a1');
+      const cgroup = await manager.create('a1', { memoryBytes: 256 * 1024 * 1024, cpus: undefined, pids: undefined });
+      await afterAction(dir, files);
+      if (what === 'no pids.current') await rm(join(dir, 'pids.current'));
+      if (what === 'no memory.peak (before Linux 5.19)') await rm(join(dir, 'memory.peak'));
+      assert.equal(await cgroup.recycle(), undefined, what);
+    });
+  }
+});

@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { ActionCgroup, CgroupManager, CgroupUsage } from './cgroup-manager.ts';
@@ -7,12 +8,14 @@ import {
   ignoreGone,
   killPids,
   killUntilEmpty,
+  listsNoProcess,
   makeCgroup,
   readKeyedCounter,
   readNumber,
   readPids,
   removeCgroup,
   removeParentCgroup,
+  reusableMemoryCharge,
   writeControl,
 } from './cgroup-files.ts';
 import { CPU_PERIOD_MICROS } from './cgroup-v1.ts';
@@ -99,13 +102,13 @@ export class CgroupV2Manager implements CgroupManager {
       await removeCgroup(dir).catch(() => {});
       throw err;
     }
-    return new CgroupV2(dir);
+    return new CgroupV2(dir, limits.memoryBytes, NO_BASELINE, undefined);
   }
 
   async removeStale(): Promise<number> {
     const stale = await childCgroups(this.#parent);
     for (const dir of stale) {
-      const cgroup = new CgroupV2(dir);
+      const cgroup = new CgroupV2(dir, undefined, NO_BASELINE, undefined);
       await cgroup.killAll();
       await cgroup.remove();
     }
@@ -117,12 +120,41 @@ export class CgroupV2Manager implements CgroupManager {
   }
 }
 
+/** The cumulative counters as they stood when a reused cgroup was handed out; its `usage` reports what came after. */
+interface CounterBaseline {
+  readonly oomKills: number;
+  readonly pidsLimitHits: number;
+}
+
+const NO_BASELINE: CounterBaseline = { oomKills: 0, pidsLimitHits: 0 };
+
+/**
+ * One action's cgroup2 group. None of v2's counters can be reset for
+ * everyone: `oom_kill` of memory.events and `max` of pids.events are
+ * reported as the difference from a baseline read when the group is
+ * reused, and the peak through memory.peak's per-file reset (Linux 6.12:
+ * "a write of any non-empty string to this file resets it to the current
+ * memory usage for subsequent reads through the same file descriptor"):
+ * `recycle` opens memory.peak, writes to it, and the new handle keeps that
+ * descriptor to read the peak of its own action. A kernel whose
+ * memory.peak cannot be written (5.19-6.11) or that has none makes
+ * `recycle` resolve to undefined: there a reused group's peak could only
+ * be the lifetime's, so groups are not reused at all.
+ */
 class CgroupV2 implements ActionCgroup {
   readonly procsPaths: readonly string[];
   readonly #dir: string;
+  readonly #memoryLimit: number | undefined;
+  readonly #baseline: CounterBaseline;
+  /** memory.peak, opened and reset when the group was reused; closed by `remove` or when handed on again. */
+  #peakFd: number | undefined;
+  #handedOn = false;
 
-  constructor(dir: string) {
+  constructor(dir: string, memoryLimit: number | undefined, baseline: CounterBaseline, peakFd: number | undefined) {
     this.#dir = dir;
+    this.#memoryLimit = memoryLimit;
+    this.#baseline = baseline;
+    this.#peakFd = peakFd;
     this.procsPaths = [join(dir, 'cgroup.procs')];
   }
 
@@ -140,14 +172,59 @@ class CgroupV2 implements ActionCgroup {
   }
 
   async usage(): Promise<CgroupUsage> {
+    const oomKills = await readKeyedCounter(join(this.#dir, 'memory.events'), 'oom_kill');
+    const pidsLimitHits = await readKeyedCounter(join(this.#dir, 'pids.events'), 'max');
     return {
-      memoryPeakBytes: await readNumber(join(this.#dir, 'memory.peak')),
-      oomKills: await readKeyedCounter(join(this.#dir, 'memory.events'), 'oom_kill'),
-      pidsLimitHits: await readKeyedCounter(join(this.#dir, 'pids.events'), 'max'),
+      memoryPeakBytes: this.#peakFd === undefined ? await readNumber(join(this.#dir, 'memory.peak')) : readNumberAt(this.#peakFd),
+      oomKills: oomKills === undefined ? undefined : oomKills - this.#baseline.oomKills,
+      pidsLimitHits: pidsLimitHits === undefined ? undefined : pidsLimitHits - this.#baseline.pidsLimitHits,
     };
   }
 
   async remove(): Promise<void> {
+    if (this.#handedOn) throw new Error(`cannot remove ${this.#dir}: the cgroup was handed to another action`);
+    this.#closePeak();
     await removeCgroup(this.#dir);
+  }
+
+  async recycle(): Promise<ActionCgroup | undefined> {
+    if (this.#handedOn || !listsNoProcess(join(this.#dir, 'cgroup.procs'))) return undefined;
+    // cgroup.procs leaves out zombies and the processes of child groups; pids.current counts both.
+    if ((await readNumber(join(this.#dir, 'pids.current'))) !== 0) return undefined;
+    const charged = await readNumber(join(this.#dir, 'memory.current'));
+    if (charged === undefined || charged > reusableMemoryCharge(this.#memoryLimit)) return undefined;
+    let peakFd: number | undefined;
+    try {
+      peakFd = openSync(join(this.#dir, 'memory.peak'), 'r+');
+      writeSync(peakFd, 'reset');
+    } catch {
+      if (peakFd !== undefined) closeSync(peakFd);
+      return undefined;
+    }
+    const oomKills = await readKeyedCounter(join(this.#dir, 'memory.events'), 'oom_kill');
+    const pidsLimitHits = await readKeyedCounter(join(this.#dir, 'pids.events'), 'max');
+    if (oomKills === undefined || pidsLimitHits === undefined) {
+      closeSync(peakFd);
+      return undefined;
+    }
+    this.#handedOn = true;
+    this.#closePeak();
+    return new CgroupV2(this.#dir, this.#memoryLimit, { oomKills, pidsLimitHits }, peakFd);
+  }
+
+  #closePeak(): void {
+    if (this.#peakFd !== undefined) closeSync(this.#peakFd);
+    this.#peakFd = undefined;
+  }
+}
+
+/** A number read from the start of an open cgroup file (a positioned read makes the kernel generate it afresh); undefined if unreadable. */
+function readNumberAt(fd: number): number | undefined {
+  const buffer = Buffer.alloc(32);
+  try {
+    const text = buffer.toString('latin1', 0, readSync(fd, buffer, 0, buffer.length, 0));
+    return /^\d+\n?$/.test(text) ? Number(text.trim()) : undefined;
+  } catch {
+    return undefined;
   }
 }
