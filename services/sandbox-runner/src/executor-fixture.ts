@@ -13,6 +13,7 @@ import { Action, Command } from '@actiond/proto';
 import type { ExecuteResponse } from '@actiond/proto';
 import type { CgroupManager } from './cgroup-manager.ts';
 import { CgroupV1Manager } from './cgroup-v1.ts';
+import { PooledCgroupManager } from './pooled-cgroup-manager.ts';
 import { makeHostRuntime, needsSandbox, SANDBOX_GID, SANDBOX_UID } from './host-runtime-fixture.ts';
 import type { HostRuntime } from './host-runtime-fixture.ts';
 import { TreeWalker } from '@actiond/reapi';
@@ -45,6 +46,8 @@ export interface ExecutorHarness {
   readonly execDirectory: string;
   readonly host: HostRuntime;
   readonly cgroups: CgroupManager;
+  /** The pool over the host's cgroups, when the harness was made with `pooledCgroups` (as the server runs). */
+  readonly pool: PooledCgroupManager | undefined;
   /** Runs a command over an input tree; `timeoutMs` 30 s unless given. */
   run(spec: ActionSpec): Promise<ExecutedAction>;
   /**
@@ -89,14 +92,23 @@ export function bash(script: string, extra: Partial<Command> = {}): Partial<Comm
   };
 }
 
+/** How the harness is put together, beyond the executor's own options. */
+export interface HarnessOptions {
+  /** Action cgroups through a PooledCgroupManager with one spare, so an action after another gets the cgroup it used (same limits). */
+  readonly pooledCgroups?: boolean;
+}
+
 export async function makeExecutor(
   policy: Partial<PlatformPolicy> = {},
   options: Partial<SandboxActionExecutorOptions> = {},
+  harness: HarnessOptions = {},
 ): Promise<ExecutorHarness> {
   const store = await openTestStore();
   const host = await makeHostRuntime();
   const parent = `actiond-test-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const cgroups = await CgroupV1Manager.open({ parent });
+  const v1 = await CgroupV1Manager.open({ parent });
+  const pool = harness.pooledCgroups === true ? new PooledCgroupManager(v1, { spares: 1 }) : undefined;
+  const cgroups: CgroupManager = pool ?? v1;
   const execDirectory = join(store.root, 'exec');
   const executor = new SandboxActionExecutor({
     blobs: store.blobs,
@@ -126,6 +138,7 @@ export async function makeExecutor(
     execDirectory,
     host,
     cgroups,
+    pool,
     async run(spec) {
       const inputRoot = spec.inputRoot ?? (await storeTree(store.blobs, spec.inputs ?? {}));
       const platform = spec.platform === undefined ? undefined : {
@@ -162,6 +175,7 @@ export async function makeExecutor(
     async dispose() {
       // The background removal of the last action directories must not race the store's removal.
       await executor.drain();
+      await pool?.close();
       await host.dispose();
       await store.dispose();
       for (const name of V1_HIERARCHIES) {
@@ -181,8 +195,9 @@ export async function withExecutor(
   fn: (harness: ExecutorHarness) => Promise<void>,
   policy: Partial<PlatformPolicy> = {},
   options: Partial<SandboxActionExecutorOptions> = {},
+  harnessOptions: HarnessOptions = {},
 ): Promise<void> {
-  const harness = await makeExecutor(policy, options);
+  const harness = await makeExecutor(policy, options, harnessOptions);
   try {
     await fn(harness);
   } finally {

@@ -178,3 +178,74 @@ test('the environment is exactly the Command\'s: nothing of the server\'s leaks 
     const { response } = await h.run({ command: { arguments: ['/usr/bin/env'], environmentVariables: env } });
     assert.equal(await stdout(h, response), 'A=1\nPATH=/usr/bin:/bin\nWITH_SPACE=x y\n');
   }));
+
+// The same hostile actions in a cgroup an ordinary action used just before
+// (the server reuses emptied cgroups: PooledCgroupManager), and the
+// ordinary action after them, whose result must not carry their counters.
+
+/** Runs an ordinary action and checks that its cgroup went back to the pool, for the next action with `platform` to get. */
+async function warmUp(h: ExecutorHarness, platform: Record<string, string>): Promise<void> {
+  const reused = h.pool!.reused;
+  const { response } = await h.run({ command: bash('echo ordinary'), platform });
+  assert.equal(response.status?.code, status.OK, response.status?.message);
+  assert.equal(h.pool!.reused, reused + 1, 'the cgroup was taken back');
+  assert.equal(h.pool!.ready, 1);
+}
+
+/** A failing ordinary action in the (reused) cgroup: its message names no limit, since it hit none. */
+async function failsWithoutLimits(h: ExecutorHarness, platform: Record<string, string>): Promise<void> {
+  const { response } = await h.run({ command: bash('exit 3'), platform });
+  assert.equal(response.result?.exitCode, 3);
+  assert.equal(response.message, '', 'the counters of the action before are not reported');
+}
+
+const pooled = { pooledCgroups: true };
+
+test('a fork bomb in a reused cgroup stops at the process limit, and the next action in that cgroup is not blamed for it', options, () =>
+  withExecutor(async (h) => {
+    const platform = { pids: '32' };
+    await warmUp(h, platform);
+    const { response } = await h.run({
+      platform,
+      command: bash('perl -e \'my $n = 0; for (1..500) { my $p = fork; last unless defined $p; if (!$p) { sleep 60; exit 0 } $n++ } print "started $n\\n"; exit 1\''),
+    });
+    assert.equal(response.status?.code, status.OK, response.status?.message);
+    const started = Number(/started (\d+)/.exec(await stdout(h, response))?.[1]);
+    assert.ok(started < 32 && started > 20, `started ${started} processes: the earlier action took none of the limit`);
+    assert.match(response.message, /hit its limit of 32 processes/);
+    assert.equal(h.pool!.reused, 2, 'the bomb\'s cgroup was emptied and taken back too');
+    await failsWithoutLimits(h, platform);
+  }, {}, {}, pooled));
+
+test('a memory hog in a reused cgroup is killed at the memory limit, and the next action in that cgroup is not blamed for it', options, () =>
+  withExecutor(async (h) => {
+    const platform = { memory: '64Mi' };
+    await warmUp(h, platform);
+    const { response } = await h.run({
+      platform,
+      command: bash('perl -e \'my $x = "a" x (512 * 1024 * 1024); print length $x\''),
+    });
+    assert.equal(response.status?.code, status.OK, response.status?.message);
+    assert.notEqual(response.result?.exitCode, 0);
+    assert.match(response.message, /hit its memory limit of 67108864 bytes/);
+    assert.equal(h.pool!.reused, 2);
+    await failsWithoutLimits(h, platform);
+  }, {}, {}, pooled));
+
+test('a daemon in a reused cgroup is killed when the action ends, and the cgroup is reused only once it is gone', options, () =>
+  withExecutor(async (h) => {
+    await warmUp(h, {});
+    const marker = `${Date.now() % 100000}.${process.pid}`;
+    const { response } = await h.run({ command: bash(`setsid sleep ${marker} </dev/null >/dev/null 2>&1 & disown; echo spawned`) });
+    assert.equal(response.status?.code, status.OK, response.status?.message);
+    const survivors = readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(marker);
+      } catch {
+        return false;
+      }
+    });
+    assert.deepEqual(survivors, []);
+    assert.equal(h.pool!.reused, 2);
+    await failsWithoutLimits(h, {});
+  }, {}, {}, pooled));
