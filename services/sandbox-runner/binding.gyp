@@ -23,7 +23,8 @@
         "native/options.c",
         "native/outer.c",
         "native/pid1.c",
-        "native/report.c"
+        "native/report.c",
+        "native/run.c"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-O2"],

@@ -6,9 +6,11 @@
  * copies the page tables of a process with hundreds of MB resident, libuv
  * blocks the event loop until the child has exec'd, and every page the
  * server writes afterwards takes a copy-on-write fault. Forking this
- * process, a few hundred KB, costs a small fraction of that. Each run is
- * still a fresh exec of this same binary (/proc/self/exe), so a run
- * inherits nothing from the launcher but its environment.
+ * process, a few hundred KB, costs a small fraction of that. A run is a
+ * forked child that calls run_main (run.h) without executing the binary
+ * again, and first undoes by hand what it would otherwise inherit from the
+ * launcher (launcher.c, become_run): it starts as an exec would start it,
+ * with nothing of the launcher's but its environment.
  *
  * Protocol, on the launcher's stdin (requests) and stdout (answers); the
  * launcher's own fatal errors go to its stderr:

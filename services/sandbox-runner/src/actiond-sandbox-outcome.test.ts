@@ -245,7 +245,7 @@ test('host files for output that cannot be opened are a setup error', { skip }, 
     const run = await runPlan(testPlan(dirs, { stdoutPath: '/no/such/dir/stdout' }));
     assert.match(
       run.status.kind === 'setup-error' ? run.status.message : '',
-      /^main\.c:\d+: --stdout: open\(\/no\/such\/dir\/stdout\): No such file or directory$/,
+      /^run\.c:\d+: --stdout: open\(\/no\/such\/dir\/stdout\): No such file or directory$/,
     );
   }));
 

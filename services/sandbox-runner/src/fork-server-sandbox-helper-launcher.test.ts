@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdir, readlink, stat } from 'node:fs/promises';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AnswerParser, ForkServerSandboxHelperLauncher } from './fork-server-sandbox-helper-launcher.ts';
 import { sandboxHelperArgs } from './sandbox-helper-args.ts';
@@ -99,6 +99,63 @@ test('each run gets a network namespace made ahead by the launcher, its own: onl
     const shared = await launcher.launch(sandboxHelperArgs(testPlan(dirs, { network: true, argv: ['bash', '-c', 'readlink /proc/self/ns/net >&2'] }))).exit;
     assert.equal(shared.exitCode, 0, shared.stderr);
     assert.equal(shared.stderr, `${host}\n`);
+  }));
+
+/** The live children of process `pid`. */
+async function childrenOf(pid: number): Promise<number[]> {
+  const text = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).trim();
+  return text === '' ? [] : text.split(' ').map(Number);
+}
+
+/** What each open fd of process `pid` refers to: `pipe:[123]`, `/dev/null`, `anon_inode:[signalfd]`, ... */
+async function openFiles(pid: number): Promise<string[]> {
+  return Promise.all((await readdir(`/proc/${pid}/fd`)).map((fd) => readlink(`/proc/${pid}/fd/${fd}`)));
+}
+
+/** The `Sig*` lines and the name of process `pid`'s /proc status, as `name: value` lines. */
+async function signalState(pid: number): Promise<string> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return status.split('\n').filter((line) => /^(Name|SigBlk|SigIgn|SigCgt):/.test(line)).join('\n');
+}
+
+test('a run starts as a fresh exec of the helper would, though none happens: none of the launcher\'s fds, only the helper\'s own signals blocked, none ignored or caught, its own name', { skip: needsRoot, timeout: 30_000 }, () =>
+  withLauncher(async (launcher, dirs) => {
+    // A first run makes the launcher keep spare namespaces: fds a later run must not hold.
+    assert.equal((await launcher.launch(bashArgs(dirs, 'true')).exit).exitCode, 0);
+    await sleep(100);
+    const run = launcher.launch(bashArgs(dirs, 'cat /proc/self/status | grep ^Sig >&2; exec sleep 30'));
+    const launcherPid = launcher.launcherPid!;
+    // The run (outside the namespaces), its PID 1, and the action once it is sleep (grep has written).
+    let tree: number[] = [];
+    for (let tries = 0; tries < 500 && tree.length < 3; tries++) {
+      const [outer] = await childrenOf(launcherPid);
+      const [pid1] = outer === undefined ? [] : await childrenOf(outer);
+      const [action] = pid1 === undefined ? [] : await childrenOf(pid1);
+      const actionName = action === undefined ? '' : await readFile(`/proc/${action}/comm`, 'utf8').catch(() => '');
+      if (actionName === 'sleep\n') tree = [outer!, pid1!, action!];
+      else await sleep(10);
+    }
+    assert.equal(tree.length, 3, 'the run, its PID 1 and the action were found');
+    const launcherFiles = new Set(await openFiles(launcherPid));
+    assert.ok([...launcherFiles].some((file) => file.startsWith('net:[')) && launcherFiles.has('anon_inode:[signalfd]'), [...launcherFiles].join(' '));
+    // The helper blocks SIGHUP, SIGINT, SIGPIPE, SIGTERM and SIGCHLD; while
+    // sigwaitinfo waits for all but SIGPIPE, the kernel shows those as
+    // unblocked (do_sigtimedwait). The launcher ignores SIGPIPE: a run must not.
+    const helperSignals = 'SigBlk:\t0000000000001000\nSigIgn:\t0000000000000000\nSigCgt:\t0000000000000000';
+    // The launcher reads the other ends of the run's stderr and status pipes: those two it shares.
+    const ownPipes = new Set(await Promise.all([2, 3].map((fd) => readlink(`/proc/${tree[0]}/fd/${fd}`))));
+    for (const pid of tree.slice(0, 2)) {
+      const files = await openFiles(pid);
+      assert.deepEqual(files.filter((file) => launcherFiles.has(file) && !ownPipes.has(file)), [], `process ${pid} holds none of the launcher's other fds`);
+      // stdin and stdout at /dev/null, stderr and the status fd, the report pipe between it and PID 1.
+      assert.ok(files.every((file) => file === '/dev/null' || file.startsWith('pipe:[')), files.join(' '));
+      assert.equal(await signalState(pid), `Name:\tactiond-run\n${helperSignals}`);
+    }
+    run.terminate();
+    const exit = await run.exit;
+    assert.equal(parseSandboxHelperStatus(exit.statusText).kind, 'signal');
+    // A process of the action (cat): nothing blocked, ignored or caught.
+    assert.match(exit.stderr, /^SigQ:\t\d+\/\d+\nSigPnd:\t0+\nSigBlk:\t0{16}\nSigIgn:\t0{16}\nSigCgt:\t0{16}\n$/);
   }));
 
 test('a launcher that dies fails every run it served, saying how, stops their sandboxes, and the next launch starts a new one', { skip: needsRoot, timeout: 30_000 }, () =>
