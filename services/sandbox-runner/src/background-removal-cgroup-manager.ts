@@ -101,6 +101,10 @@ class BackgroundRemovedCgroup implements ActionCgroup {
     return this.#remove(this.#inner);
   }
 
+  retire(): void {
+    this.#inner.retire();
+  }
+
   /** Reuse is not a removal: it goes straight to the inner cgroup, and the new handle is removed through the queue too. */
   async recycle(): Promise<ActionCgroup | undefined> {
     const next = await this.#inner.recycle();

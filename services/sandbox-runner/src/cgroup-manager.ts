@@ -32,6 +32,18 @@ export interface ActionCgroup {
   /** Removes the cgroups; call after `killAll`. */
   remove(): Promise<void>;
   /**
+   * Marks the cgroups as never to be reused: `recycle` then resolves to
+   * undefined. The caller says so when something it does not see may have
+   * written cgroup.kill: the helper does on a timeout or a cancelled run.
+   * A cgroup2 group that was ever killed that way is unusable on Linux 6.18:
+   * the kernel kills every process later created in it by
+   * clone3(CLONE_INTO_CGROUP), the way the helper starts actions
+   * (cgroup_css_set_fork reads the kill_seq of the parent's cgroup,
+   * cgroup_post_fork compares it with the target's, which the kill
+   * raised). `killAll` marks the cgroups itself when it had to kill.
+   */
+  retire(): void;
+  /**
    * After `killAll` resolved: makes these cgroups ready for another action
    * with the same limits, without removing and making them again. Resolves
    * to the handle the next action gets, whose `usage` counts from now on,

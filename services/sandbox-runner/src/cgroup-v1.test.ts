@@ -243,3 +243,21 @@ test('a cgroup still charged with more than the reuse threshold (page cache of t
       await rm(file, { force: true });
     }
   }));
+
+test('a cgroup killAll had to kill in, or that was retired, is not reused: cgroup.kill would kill every later clone3 into it', { skip, timeout: 30_000 }, () =>
+  withManager(async (manager) => {
+    const killed = await manager.create('killed', { memoryBytes: undefined, cpus: undefined, pids: undefined });
+    const child = spawn('sleep', ['1000'], { stdio: 'ignore' });
+    const exited = once(child, 'exit');
+    for (const path of killed.procsPaths) await writeFile(path, String(child.pid));
+    await killed.killAll();
+    await exited;
+    assert.equal(await killed.recycle(), undefined);
+    await killed.remove();
+
+    const retired = await manager.create('retired', { memoryBytes: undefined, cpus: undefined, pids: undefined });
+    await retired.killAll();
+    retired.retire();
+    assert.equal(await retired.recycle(), undefined);
+    await retired.remove();
+  }));

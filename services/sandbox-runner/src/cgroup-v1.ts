@@ -157,6 +157,8 @@ class CgroupV1 implements ActionCgroup {
   readonly #baseline: CounterBaseline;
   /** Set once `recycle` gave the directories to a new handle. */
   #handedOn = false;
+  /** Set by `retire`, or when `killAll` found processes to kill. */
+  #retired = false;
 
   constructor(dirs: ReadonlyMap<string, string>, memoryLimit: number | undefined, baseline: CounterBaseline) {
     this.#dirs = dirs;
@@ -165,14 +167,22 @@ class CgroupV1 implements ActionCgroup {
     this.procsPaths = [...dirs.values()].map((dir) => join(dir, 'cgroup.procs'));
   }
 
+  retire(): void {
+    this.#retired = true;
+  }
+
   async killAll(): Promise<void> {
     const unified = this.#dirs.get('unified');
     const freezer = this.#dirs.get('freezer');
     const procs = join(this.#dirs.get('memory')!, 'cgroup.procs');
     if (unified !== undefined) {
-      await killUntilEmpty(procs, () => writeControl(join(unified, 'cgroup.kill'), '1').catch(ignoreGone));
+      await killUntilEmpty(procs, () => {
+        this.#retired = true;
+        return writeControl(join(unified, 'cgroup.kill'), '1').catch(ignoreGone);
+      });
     } else if (freezer !== undefined) {
       await killUntilEmpty(procs, async () => {
+        this.#retired = true;
         // Frozen, nothing can fork between reading the list and the signals.
         const state = join(freezer, 'freezer.state');
         await writeControl(state, 'FROZEN').catch(ignoreGone);
@@ -181,7 +191,10 @@ class CgroupV1 implements ActionCgroup {
         await writeControl(state, 'THAWED').catch(ignoreGone);
       });
     } else {
-      await killUntilEmpty(procs, async () => killPids(await readPids(procs)));
+      await killUntilEmpty(procs, async () => {
+        this.#retired = true;
+        killPids(await readPids(procs));
+      });
     }
   }
 
@@ -202,7 +215,7 @@ class CgroupV1 implements ActionCgroup {
   }
 
   async recycle(): Promise<ActionCgroup | undefined> {
-    if (this.#handedOn) return undefined;
+    if (this.#handedOn || this.#retired) return undefined;
     // Every hierarchy: the action joined each, and only the memory one was watched by killAll.
     if (!this.procsPaths.every(listsNoProcess)) return undefined;
     const memory = this.#dirs.get('memory')!;

@@ -149,6 +149,8 @@ class CgroupV2 implements ActionCgroup {
   /** memory.peak, opened and reset when the group was reused; closed by `remove` or when handed on again. */
   #peakFd: number | undefined;
   #handedOn = false;
+  /** Set by `retire`, or when `killAll` found processes to kill. */
+  #retired = false;
 
   constructor(dir: string, memoryLimit: number | undefined, baseline: CounterBaseline, peakFd: number | undefined) {
     this.#dir = dir;
@@ -158,13 +160,21 @@ class CgroupV2 implements ActionCgroup {
     this.procsPaths = [join(dir, 'cgroup.procs')];
   }
 
+  retire(): void {
+    this.#retired = true;
+  }
+
   async killAll(): Promise<void> {
     const procs = join(this.#dir, 'cgroup.procs');
     if (await fileExists(join(this.#dir, 'cgroup.kill'))) {
-      await killUntilEmpty(procs, () => writeControl(join(this.#dir, 'cgroup.kill'), '1').catch(ignoreGone));
+      await killUntilEmpty(procs, () => {
+        this.#retired = true;
+        return writeControl(join(this.#dir, 'cgroup.kill'), '1').catch(ignoreGone);
+      });
       return;
     }
     await killUntilEmpty(procs, async () => {
+      this.#retired = true;
       await writeControl(join(this.#dir, 'cgroup.freeze'), '1').catch(ignoreGone);
       killPids(await readPids(procs));
       await writeControl(join(this.#dir, 'cgroup.freeze'), '0').catch(ignoreGone);
@@ -188,7 +198,7 @@ class CgroupV2 implements ActionCgroup {
   }
 
   async recycle(): Promise<ActionCgroup | undefined> {
-    if (this.#handedOn || !listsNoProcess(join(this.#dir, 'cgroup.procs'))) return undefined;
+    if (this.#handedOn || this.#retired || !listsNoProcess(join(this.#dir, 'cgroup.procs'))) return undefined;
     // cgroup.procs leaves out zombies and the processes of child groups; pids.current counts both.
     if ((await readNumber(join(this.#dir, 'pids.current'))) !== 0) return undefined;
     const charged = await readNumber(join(this.#dir, 'memory.current'));

@@ -9,6 +9,8 @@ export interface FakeCgroup extends ActionCgroup {
   removed: boolean;
   /** Set when `recycle` gave its "directories" to a new handle. */
   handedOn: boolean;
+  /** Set by `retire`. */
+  retired: boolean;
   /** What `usage` returns. */
   usageReport: CgroupUsage;
 }
@@ -58,6 +60,7 @@ export class FakeCgroupManager implements CgroupManager {
       killed: 0,
       removed: false,
       handedOn: false,
+      retired: false,
       usageReport: { memoryPeakBytes: 1, oomKills: 0, pidsLimitHits: 0 },
       procsPaths: [`/fake/${name}/cgroup.procs`],
       async killAll() {
@@ -72,9 +75,12 @@ export class FakeCgroupManager implements CgroupManager {
         if (manager.removeError !== undefined) throw manager.removeError;
         cgroup.removed = true;
       },
+      retire() {
+        cgroup.retired = true;
+      },
       async recycle() {
         if (manager.recycleError !== undefined) throw manager.recycleError;
-        if (!manager.reusable || cgroup.handedOn || cgroup.removed) return undefined;
+        if (!manager.reusable || cgroup.retired || cgroup.handedOn || cgroup.removed) return undefined;
         cgroup.handedOn = true;
         const next = manager.#handle(name, limits);
         manager.recycled.push(next);

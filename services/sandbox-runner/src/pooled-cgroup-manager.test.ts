@@ -196,3 +196,14 @@ test('the number of spares must be a positive integer', () => {
   assert.throws(() => new PooledCgroupManager(new FakeCgroupManager(), { spares: 0 }), /spares >= 1, got 0/);
   assert.throws(() => new PooledCgroupManager(new FakeCgroupManager(), { spares: 1.5 }), /spares >= 1, got 1.5/);
 });
+
+test('a retired cgroup (its cgroup.kill may have been written) is removed when it comes back, never reused', async () => {
+  const inner = new FakeCgroupManager();
+  const pool = new PooledCgroupManager(inner, { spares: 2 });
+  const cgroup = await pool.create('a1', DEFAULTS);
+  cgroup.retire();
+  await finish(cgroup);
+  assert.equal(inner.made[0]!.retired, true);
+  assert.equal(inner.made[0]!.removed, true);
+  assert.equal(pool.reused, 0);
+});

@@ -100,7 +100,8 @@ export class PooledCgroupManager implements CgroupManager {
       this.#key = key;
       this.#limits = { ...limits };
     }
-    const spare = this.#spares.shift();
+    // The last given back first: made-ahead spares wait, a stream of actions cycles through the fewest cgroups.
+    const spare = this.#spares.pop();
     const cgroup = spare ?? (await this.#inner.create(name, limits));
     this.#inUse++;
     this.#fill();
@@ -228,6 +229,10 @@ class PooledCgroup implements ActionCgroup {
 
   usage(): Promise<CgroupUsage> {
     return this.#inner.usage();
+  }
+
+  retire(): void {
+    this.#inner.retire();
   }
 
   /** Gives the cgroup back to the pool, once; a second call does nothing. */

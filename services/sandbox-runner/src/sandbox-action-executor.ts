@@ -184,6 +184,12 @@ class ActionRun {
   #cgroup: ActionCgroup | undefined;
   /** Set once the cgroups were emptied after the run: nothing can enter an empty cgroup again, so cleanup need not kill twice. */
   #cgroupEmptied = false;
+  /**
+   * Set once the run ended on its own (an exit or a signal, not a timeout,
+   * a cancellation or a failed setup): only then did the helper not write
+   * the cgroups' cgroup.kill, and only then may they be reused.
+   */
+  #cgroupReusable = false;
   #overlay: InputOverlay | undefined;
   #dirCreated = false;
   #overlayDirCreated = false;
@@ -268,6 +274,7 @@ class ActionRun {
       });
       timings.runMs += performance.now() - started;
       metadata.executionCompletedTimestamp = now();
+      this.#cgroupReusable = (outcome.kind === 'exited' || outcome.kind === 'signaled') && !task.signal.aborted;
       // Nothing the action started may outlive it, and nothing may still
       // write to a file while it is moved into the CAS.
       await this.#cgroup.killAll();
@@ -377,6 +384,7 @@ class ActionRun {
     let stopped = this.#cgroup === undefined;
     if (this.#cgroup !== undefined) {
       try {
+        if (!this.#cgroupReusable) this.#cgroup.retire();
         if (!this.#cgroupEmptied) await this.#cgroup.killAll();
         stopped = true;
         await this.#cgroup.remove();

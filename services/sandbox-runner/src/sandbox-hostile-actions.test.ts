@@ -249,3 +249,14 @@ test('a daemon in a reused cgroup is killed when the action ends, and the cgroup
     assert.equal(h.pool!.reused, 2);
     await failsWithoutLimits(h, {});
   }, {}, {}, pooled));
+
+test('an action after one that timed out in a reused cgroup gets a fresh cgroup and runs', options, () =>
+  withExecutor(async (h) => {
+    await warmUp(h, {});
+    const { response } = await h.run({ command: bash('echo before; exec sleep 100'), timeoutMs: 500 });
+    assert.equal(response.status?.code, status.DEADLINE_EXCEEDED);
+    assert.equal(h.pool!.reused, 1, 'the timed-out action\'s cgroup, whose cgroup.kill the helper may have written, was removed');
+    const after = await h.run({ command: bash('echo after') });
+    assert.equal(after.response.result?.exitCode, 0);
+    assert.equal(await stdout(h, after.response), 'after\n');
+  }, {}, {}, pooled));
