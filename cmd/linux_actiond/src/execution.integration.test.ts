@@ -257,6 +257,73 @@ describe('execution over gRPC', { skip }, () => {
     assert.deepEqual(left, []);
   });
 
+  // The server reuses an emptied cgroup for the next action with the same
+  // limits: the hostile actions again, each right after an ordinary one so
+  // that it gets that one's cgroup (the action sees its own in
+  // /proc/self/cgroup), and an ordinary failing action after it, whose
+  // result must not carry the hostile one's counters.
+
+  /** The action's pids cgroup as /proc/self/cgroup shows it from inside the sandbox. */
+  const SHOW_CGROUP = 'grep -m1 ":pids:" /proc/self/cgroup || grep -m1 "^0::" /proc/self/cgroup';
+
+  async function ordinary(properties: Record<string, string>): Promise<string> {
+    const { response, stdout } = await run({ properties, script: SHOW_CGROUP });
+    assert.equal(response.result?.exitCode, 0);
+    assert.match(stdout, /pids:\/|^0::\//);
+    return stdout.trim();
+  }
+
+  async function failsWithoutLimits(properties: Record<string, string>, cgroup: string): Promise<void> {
+    const { response, stdout } = await run({ properties, script: `${SHOW_CGROUP}; exit 3` });
+    assert.equal(response.result?.exitCode, 3);
+    assert.equal(stdout.trim(), cgroup, 'the cgroup was reused once more');
+    assert.equal(response.message, '', 'no limit is blamed on an action that hit none');
+  }
+
+  test('a fork bomb in a reused cgroup is stopped by the pids limit, and the next action in it is not blamed', async () => {
+    const properties = { libc: 'glibc2.36', pids: '32' };
+    const cgroup = await ordinary(properties);
+    const { response, stdout, stderr } = await run({
+      properties,
+      script: [
+        SHOW_CGROUP,
+        '(bomb() { bomb | bomb & }; bomb) 2>/dev/null &',
+        'read -t 2 -r ignored < /dev/zero',
+        'procs=(/proc/[0-9]*)',
+        'echo ${#procs[@]} >&2',
+        'exit 1',
+      ].join('\n'),
+    });
+    assert.equal(stdout.trim(), cgroup, 'the bomb ran in the cgroup the ordinary action used');
+    assert.equal(response.result?.exitCode, 1);
+    const processes = Number(stderr.trim());
+    assert.ok(processes <= 33 && processes >= 30, `the bomb filled the limit and no more: saw ${stderr.trim()} processes`);
+    assert.match(response.message, /hit its limit of 32 processes/);
+    await failsWithoutLimits(properties, cgroup);
+  });
+
+  test('a memory hog in a reused cgroup is killed by the memory limit, and the next action in it is not blamed', async () => {
+    const properties = { libc: 'glibc2.36', memory: '64Mi' };
+    const cgroup = await ordinary(properties);
+    const { response, stdout } = await run({ properties, script: `${SHOW_CGROUP}; x=$(head -c 300000000 /dev/zero | tr "\\0" a); echo \${#x}` });
+    assert.equal(stdout.split('\n')[0], cgroup, 'the hog ran in the cgroup the ordinary action used');
+    assert.equal(response.result?.exitCode, 137, 'killed by SIGKILL (the OOM killer)');
+    assert.match(response.message, /hit its memory limit of 67108864 bytes/);
+    await failsWithoutLimits(properties, cgroup);
+  });
+
+  test('a daemon in a reused cgroup is killed when the action ends', async () => {
+    const properties = { libc: 'glibc2.36' };
+    const cgroup = await ordinary(properties);
+    const tag = 800000 + (process.pid % 99999);
+    const { response, stdout } = await run({ properties, script: `${SHOW_CGROUP}; setsid sleep ${tag} </dev/null >/dev/null 2>&1 & disown` });
+    assert.equal(response.result?.exitCode, 0);
+    assert.equal(stdout.trim(), cgroup);
+    const left = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((line) => line.trim() === `sleep ${tag}`);
+    assert.deepEqual(left, []);
+    await failsWithoutLimits(properties, cgroup);
+  });
+
   test('an action past its timeout is killed and reported DEADLINE_EXCEEDED, and is not cached', async () => {
     const started = Date.now();
     const { actionDigest } = await client.prepare({ script: 'echo before; sleep 100', timeoutSeconds: 1 });
