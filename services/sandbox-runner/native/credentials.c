@@ -9,16 +9,18 @@
 
 #include "die.h"
 
-static void drop_bounding_set(void) {
+int credentials_empty_bounding_set(void) {
   /* Dropping from the bounding set needs CAP_SETPCAP, so this must come
    * before setresuid takes our capabilities away. The kernel may know more
-   * capabilities than our headers: drop upwards until it says EINVAL (no such
-   * capability). Dropping one already dropped succeeds. */
+   * capabilities than our headers: go upwards until it says EINVAL (no such
+   * capability). Each drop replaces the process's credentials
+   * (commit_creds), even of a capability dropped already, so only those
+   * still there are dropped: in a run of the launcher that is none (it
+   * emptied its own set, see launcher.c). */
   for (int cap = 0;; cap++) {
-    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-      if (errno == EINVAL && cap > 0) break;
-      DIE("prctl(PR_CAPBSET_DROP, %d)", cap);
-    }
+    int present = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+    if (present < 0) return errno == EINVAL && cap > 0 ? 0 : -1;
+    if (present == 1 && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) return -1;
   }
 }
 
@@ -45,7 +47,7 @@ static void check_no_capabilities(void) {
 }
 
 void credentials_drop(uid_t uid, gid_t gid) {
-  drop_bounding_set();
+  if (credentials_empty_bounding_set() < 0) DIE("prctl(PR_CAPBSET_DROP)");
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
     DIE("prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
   }

@@ -10,4 +10,9 @@
  * the result. After this no exec can give the process a capability back. */
 void credentials_drop(uid_t uid, gid_t gid);
 
+/* Empties the capability bounding set, which limits only what an execve can
+ * grant: capabilities the process has now stay. Returns 0, or -1 with errno
+ * set (EPERM without CAP_SETPCAP). */
+int credentials_empty_bounding_set(void);
+
 #endif

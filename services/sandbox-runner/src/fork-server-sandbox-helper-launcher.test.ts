@@ -123,7 +123,7 @@ test('a run starts as a fresh exec of the helper would, though none happens: non
     // A first run makes the launcher keep spare namespaces: fds a later run must not hold.
     assert.equal((await launcher.launch(bashArgs(dirs, 'true')).exit).exitCode, 0);
     await sleep(100);
-    const run = launcher.launch(bashArgs(dirs, 'cat /proc/self/status | grep ^Sig >&2; exec sleep 30'));
+    const run = launcher.launch(bashArgs(dirs, 'cat /proc/self/status | grep -E "^(CapBnd|Sig)" >&2; exec sleep 30'));
     const launcherPid = launcher.launcherPid!;
     // The run (outside the namespaces), its PID 1, and the action once it is sleep (grep has written).
     let tree: number[] = [];
@@ -154,8 +154,8 @@ test('a run starts as a fresh exec of the helper would, though none happens: non
     run.terminate();
     const exit = await run.exit;
     assert.equal(parseSandboxHelperStatus(exit.statusText).kind, 'signal');
-    // A process of the action (cat): nothing blocked, ignored or caught.
-    assert.match(exit.stderr, /^SigQ:\t\d+\/\d+\nSigPnd:\t0+\nSigBlk:\t0{16}\nSigIgn:\t0{16}\nSigCgt:\t0{16}\n$/);
+    // A process of the action (cat): nothing blocked, ignored or caught, no capability an exec could grant.
+    assert.match(exit.stderr, /^SigQ:\t\d+\/\d+\nSigPnd:\t0+\nSigBlk:\t0{16}\nSigIgn:\t0{16}\nSigCgt:\t0{16}\nCapBnd:\t0{16}\n$/);
   }));
 
 test('a launcher that dies fails every run it served, saying how, stops their sandboxes, and the next launch starts a new one', { skip: needsRoot, timeout: 30_000 }, () =>
