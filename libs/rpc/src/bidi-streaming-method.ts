@@ -16,7 +16,7 @@ export function bidiStreaming<Req, Res>(handler: BidiStreamingHandler<Req, Res>)
     bind: (method, telemetry) => (call) => {
       const lifecycle = new CallLifecycle(telemetry, method, call);
       const requests = readRequests<Req>(call as unknown as Readable, lifecycle);
-      const send = createSend<Res>(call, lifecycle);
+      const send = createSend<Res>((response) => call.write(response), call, lifecycle);
       settleStream(lifecycle, () => handler(requests, lifecycle.ctx, send), call);
     },
   };

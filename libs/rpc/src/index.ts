@@ -14,7 +14,7 @@ export type {
 export { implementService, type MethodFor, type ServiceHandlers } from './service-implementation.ts';
 export { parseRequestMetadata, REQUEST_METADATA_HEADER } from './request-metadata.ts';
 export { INSTANCE_NAME_ATTRIBUTE } from './call-lifecycle.ts';
-export { clientStreamingRoute, unaryRoute, type RawMethodDefinition, type RawRoute } from './raw-route.ts';
+export { clientStreamingRoute, serverStreamingRoute, unaryRoute, type RawMethodDefinition, type RawRoute } from './raw-route.ts';
 export { installRawRoutes, RAW_ROUTE_HTTP2_SETTINGS, type RawRouteOptions } from './raw-route-dispatcher.ts';
 export { frameGrpcMessage, GrpcMessageDecoder } from './grpc-message-decoder.ts';
 export { releaseRequestBytes } from './request-buffer-pool.ts';

@@ -1,4 +1,5 @@
-import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import type { EventEmitter } from 'node:events';
+import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { Metadata, status, type sendUnaryData } from '@grpc/grpc-js';
 import { ActiondError } from '@actiond/status';
 import type { GrpcServerCall } from './call-lifecycle.ts';
@@ -15,6 +16,9 @@ const RESPONSE_HEADERS = {
   [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc+proto',
   'grpc-accept-encoding': 'identity',
 };
+
+/** The trailers of an OK status, as grpc-js sends them. */
+const OK_TRAILERS: OutgoingHttpHeaders = { 'grpc-status': String(status.OK), 'grpc-message': 'OK' };
 
 /**
  * Request messages are read ahead up to this many bytes while the handler
@@ -35,7 +39,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * and when the deadline passes (after answering DEADLINE_EXCEEDED itself,
  * as grpc-js does). Sends exactly one status: whichever of
  * {@link RawGrpcCall.sendResponse}, {@link RawGrpcCall.sendError} or the
- * deadline comes first.
+ * deadline comes first: one response message (unary, client-streaming), or
+ * a stream of them ({@link RawGrpcCall.writeMessage}) ended by
+ * {@link RawGrpcCall.endStream} or an error (server-streaming).
  */
 export class RawGrpcCall implements GrpcServerCall {
   readonly metadata: Metadata;
@@ -48,6 +54,7 @@ export class RawGrpcCall implements GrpcServerCall {
   #timer: NodeJS.Timeout | undefined;
   #answered = false;
   #cancelled = false;
+  #headersSent = false;
 
   constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, method: string) {
     this.#stream = stream;
@@ -165,29 +172,73 @@ export class RawGrpcCall implements GrpcServerCall {
     if (!this.#claim()) return;
     const stream = this.#stream;
     stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
-    stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': String(status.OK), 'grpc-message': 'OK' }));
+    stream.once('wantTrailers', () => stream.sendTrailers(OK_TRAILERS));
     stream.end(frameGrpcMessage(message));
     this.#discardUnread();
   }
 
   /**
-   * Answers with `error`'s status as grpc-js does (a trailers-only response:
-   * grpc-status, grpc-message URI-encoded, and the error's metadata, which
-   * carries grpc-status-details-bin). Ignored once the call has its status.
+   * Writes one message (already encoded) of a response stream, sending the
+   * response headers before the first. Returns what the HTTP/2 stream's
+   * write returns: false once its buffer is full, when the caller should
+   * wait for {@link RawGrpcCall.drain} before writing more. HTTP/2 flow
+   * control keeps the buffer from going out faster than the client reads.
+   * Ignored (true) once the call has its status or the stream is gone; end
+   * the stream with {@link RawGrpcCall.endStream} or sendError.
+   */
+  writeMessage(message: Uint8Array): boolean {
+    const stream = this.#stream;
+    if (this.#answered || stream.destroyed || stream.closed) return true;
+    if (!this.#headersSent) {
+      this.#headersSent = true;
+      stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
+    }
+    return stream.write(frameGrpcMessage(message));
+  }
+
+  /** The emitter of 'drain' after {@link RawGrpcCall.writeMessage} returned false. */
+  get drain(): EventEmitter {
+    return this.#stream;
+  }
+
+  /**
+   * Ends a response stream with OK, after every message written (grpc-js's
+   * trailers: grpc-status 0, grpc-message OK); with no message written, a
+   * trailers-only response, as grpc-js sends. Ignored once the call has its status.
+   */
+  endStream(): void {
+    if (!this.#claim()) return;
+    this.#sendStatus(OK_TRAILERS);
+  }
+
+  /**
+   * Answers with `error`'s status as grpc-js does: grpc-status, grpc-message
+   * URI-encoded, and the error's metadata, which carries
+   * grpc-status-details-bin; in trailers after the messages of a response
+   * stream, or as a trailers-only response when no message was written.
+   * Ignored once the call has its status.
    */
   sendError(error: NonNullable<Parameters<sendUnaryData<unknown>>[0]>): void {
     if (!this.#claim()) return;
     const code = error.code ?? status.UNKNOWN;
     const details = error.details ?? ('message' in error ? error.message : '');
-    this.#stream.respond(
-      {
-        ...RESPONSE_HEADERS,
-        'grpc-status': String(code),
-        'grpc-message': encodeURI(details),
-        ...error.metadata?.toHttp2Headers(),
-      },
-      { endStream: true },
-    );
+    this.#sendStatus({
+      'grpc-status': String(code),
+      'grpc-message': encodeURI(details),
+      ...error.metadata?.toHttp2Headers(),
+    });
+  }
+
+  /** Sends the status: in trailers once the headers went out, else as a trailers-only response. */
+  #sendStatus(trailers: OutgoingHttpHeaders): void {
+    const stream = this.#stream;
+    if (this.#headersSent) {
+      // The trailers go out after every buffered message, as grpc-js's do.
+      stream.once('wantTrailers', () => stream.sendTrailers(trailers));
+      stream.end();
+    } else {
+      stream.respond({ ...RESPONSE_HEADERS, ...trailers }, { endStream: true });
+    }
     this.#discardUnread();
   }
 

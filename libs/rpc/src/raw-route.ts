@@ -5,7 +5,9 @@ import type { Telemetry } from '@actiond/telemetry';
 import { CallLifecycle } from './call-lifecycle.ts';
 import type { ClientStreamingHandler } from './client-streaming-method.ts';
 import { RawGrpcCall } from './raw-grpc-call.ts';
-import { settleWithResponse } from './settle-call.ts';
+import { createSend } from './response-sender.ts';
+import { runServerStreamingHandler, type ServerStreamingHandler } from './server-streaming-method.ts';
+import { settleStream, settleWithResponse } from './settle-call.ts';
 import type { UnaryHandler } from './unary-method.ts';
 
 /**
@@ -61,18 +63,81 @@ export function clientStreamingRoute<Req, Res>(
 export function unaryRoute<Req, Res>(definition: RawMethodDefinition<Req, Res>, handler: UnaryHandler<Req, Res>, telemetry: Telemetry): RawRoute {
   return clientStreamingRoute(
     definition,
-    async (requests, ctx) => {
-      let request: Req | undefined;
-      let count = 0;
-      for await (const message of requests) {
-        request = message;
-        if (++count > 1) throw ActiondError.invalidArgument(`${ctx.method} is unary but the client sent more than one request message`);
-      }
-      if (count === 0) throw ActiondError.invalidArgument(`${ctx.method} is unary but the client sent no request message`);
-      return handler(request as Req, ctx);
-    },
+    async (requests, ctx) => handler(await onlyRequest(requests, `${ctx.method} is unary`), ctx),
     telemetry,
   );
+}
+
+/**
+ * A server-streaming method as a raw route, with the same handler type,
+ * lifecycle and error-to-status mapping (settleStream) as
+ * serverStreaming(). The handler runs once the client half-closed after
+ * exactly one request (none, or a second, is INVALID_ARGUMENT naming the
+ * method). Each response is encoded and written as it is sent; `send`
+ * waits for the HTTP/2 stream's 'drain' when its buffer is full, so a
+ * client that reads slowly holds the handler back (HTTP/2 flow control)
+ * instead of making the server buffer what it sends. A response that does
+ * not encode ends the call with INTERNAL at once, and a response above
+ * `maxMessageBytes` with RESOURCE_EXHAUSTED, as grpc-js does with
+ * `grpc.max_send_message_length`; the `send` that met it rejects with that error.
+ */
+export function serverStreamingRoute<Req, Res>(
+  definition: RawMethodDefinition<Req, Res>,
+  handler: ServerStreamingHandler<Req, Res>,
+  telemetry: Telemetry,
+): RawRoute {
+  const method = definition.path.replace(/^\//, '');
+  return {
+    path: definition.path,
+    serve(stream, headers, maxMessageBytes) {
+      const call = new RawGrpcCall(stream, headers, method);
+      const lifecycle = new CallLifecycle(telemetry, method, call);
+      const { ctx } = lifecycle;
+      const write = (response: Res): boolean => {
+        let encoded: Uint8Array;
+        let error: ActiondError | undefined;
+        try {
+          encoded = definition.responseSerialize(response);
+          if (encoded.length > maxMessageBytes) {
+            error = ActiondError.resourceExhausted(
+              `${method}: a response message of ${encoded.length} bytes exceeds the server's limit of ${maxMessageBytes} bytes`,
+            );
+          }
+        } catch (err) {
+          error = ActiondError.internal(`${method}: a response message does not encode: ${err instanceof Error ? err.message : String(err)}`, err);
+        }
+        if (error !== undefined) {
+          if (lifecycle.finish(error.code, error)) call.sendError(error.toServiceError());
+          throw error;
+        }
+        return call.writeMessage(encoded!);
+      };
+      const send = createSend(write, call.drain, lifecycle);
+      const headerError = call.headerError;
+      settleStream(
+        lifecycle,
+        async () => {
+          if (headerError !== undefined) throw headerError;
+          const requests = decodeRequests(call.messages(maxMessageBytes, ctx.signal), definition, lifecycle);
+          const request = await onlyRequest(requests, `${method} is server-streaming`);
+          await runServerStreamingHandler(handler, request, ctx, send);
+        },
+        { end: () => call.endStream(), emit: (_event, error) => (call.sendError(error), true) },
+      );
+    },
+  };
+}
+
+/** The one request of `requests`; INVALID_ARGUMENT, starting with `what`, when there is none or more than one. */
+async function onlyRequest<Req>(requests: AsyncIterable<Req>, what: string): Promise<Req> {
+  let request: Req | undefined;
+  let count = 0;
+  for await (const message of requests) {
+    request = message;
+    if (++count > 1) throw ActiondError.invalidArgument(`${what} but the client sent more than one request message`);
+  }
+  if (count === 0) throw ActiondError.invalidArgument(`${what} but the client sent no request message`);
+  return request as Req;
 }
 
 /** Decodes each message; a message that does not decode is INVALID_ARGUMENT naming the method. */

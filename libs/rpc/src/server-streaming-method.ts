@@ -21,6 +21,27 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
+/**
+ * Runs `handler` in either style, sending what a generator yields through
+ * `send`; resolves when it is done and rejects with what it threw. Shared
+ * by serverStreaming() and the raw serverStreamingRoute().
+ */
+export async function runServerStreamingHandler<Req, Res>(
+  handler: ServerStreamingHandler<Req, Res>,
+  request: Req,
+  ctx: RpcContext,
+  send: Send<Res>,
+): Promise<void> {
+  const result = handler(request, ctx, send);
+  if (isAsyncIterable(result)) {
+    // A send that throws (cancellation) leaves the loop, which
+    // returns the generator and so runs its finally blocks.
+    for await (const response of result) await send(response as Res);
+  } else {
+    await result;
+  }
+}
+
 /** Adapts an async function or async generator to a server-streaming gRPC method. */
 export function serverStreaming<Req, Res>(handler: ServerStreamingHandler<Req, Res>): ServerStreamingMethod<Req, Res> {
   return {
@@ -28,21 +49,8 @@ export function serverStreaming<Req, Res>(handler: ServerStreamingHandler<Req, R
     bind: (method, telemetry) => (call) => {
       const lifecycle = new CallLifecycle(telemetry, method, call);
       lifecycle.noteRequest(call.request);
-      const send = createSend<Res>(call, lifecycle);
-      settleStream(
-        lifecycle,
-        async () => {
-          const result = handler(call.request, lifecycle.ctx, send);
-          if (isAsyncIterable(result)) {
-            // A send that throws (cancellation) leaves the loop, which
-            // returns the generator and so runs its finally blocks.
-            for await (const response of result) await send(response as Res);
-          } else {
-            await result;
-          }
-        },
-        call,
-      );
+      const send = createSend<Res>((response) => call.write(response), call, lifecycle);
+      settleStream(lifecycle, () => runServerStreamingHandler(handler, call.request, lifecycle.ctx, send), call);
     },
   };
 }
