@@ -1,4 +1,4 @@
-import { accessSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -168,11 +168,30 @@ export function ignoreGone(err: unknown): void {
   if (cause?.code !== 'ENOENT') throw err;
 }
 
-/** A whole cgroup file as text, or undefined when it cannot be read (the cgroup is gone, the kernel lacks the file). */
+/** One buffer for every small read: the reads are synchronous, so they never overlap. */
+const SMALL_READ = Buffer.alloc(4096);
+
+/**
+ * A whole cgroup file as text, or undefined when it cannot be read (the
+ * cgroup is gone, the kernel lacks the file). Three system calls (open,
+ * one read, close) for the small files these almost always are, where
+ * readFileSync makes five (it also asks fstat for a size, which cgroupfs
+ * reports as 0, and reads again to see the end); a file that fills the
+ * buffer is read again whole.
+ */
 function readOrUndefined(path: string): string | undefined {
+  let fd: number;
   try {
-    return readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
   } catch {
     return undefined;
+  }
+  try {
+    const length = readSync(fd, SMALL_READ, 0, SMALL_READ.length, null);
+    return length < SMALL_READ.length ? SMALL_READ.toString('utf8', 0, length) : readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
