@@ -34,7 +34,7 @@ import {
 import type { Telemetry } from '@actiond/telemetry';
 import type { executionFlags } from './execution-flags.ts';
 
-/** Action cgroups made ahead at most: one per concurrent action, but a large --jobs need not hold that many idle cgroups in the kernel. */
+/** Action cgroups kept ready at most (counting those in use, which are reused): one per concurrent action, but a large --jobs need not hold that many idle cgroups in the kernel. */
 const MAX_CGROUP_SPARES = 8;
 
 /** What the execution half of `serve` shares with the cache half. */
@@ -97,8 +97,9 @@ export async function startExecution(
     const logBackgroundError = (error: unknown): void => deps.log(`linux-actiond: ${error instanceof Error ? error.message : String(error)}`);
     // The root's own parent cgroup: at startup the executor kills whatever it finds there,
     // which must never be the running actions of another server on this host. An
-    // action's cgroups are made before it arrives and removed after it was
-    // answered, so neither is on the path of an Execute (bench/RESULTS.md).
+    // action's cgroups are made before it arrives and, once checked empty,
+    // reused by the next action with the same limits; those that cannot be
+    // reused are removed after it was answered (bench/RESULTS.md).
     cgroups = new PooledCgroupManager(
       new BackgroundRemovalCgroupManager(await openCgroupManager({ parent: serverCgroupParent(deps.root) }), {
         onBackgroundError: logBackgroundError,
