@@ -88,6 +88,30 @@ describe('execution over gRPC', { skip }, () => {
     await assert.rejects(client.wait('operations/no-such-operation'), (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND);
   });
 
+  test('serve answers Execute, WaitExecution and ByteStream Read on the raw fast lane, which refuses a second request as INVALID_ARGUMENT (grpc-js: UNIMPLEMENTED)', async () => {
+    const generic = new grpc.Client(address, grpc.credentials.createInsecure());
+    try {
+      const identity = (b: Buffer): Buffer => b;
+      for (const path of [
+        '/build.bazel.remote.execution.v2.Execution/Execute',
+        '/build.bazel.remote.execution.v2.Execution/WaitExecution',
+        '/google.bytestream.ByteStream/Read',
+      ]) {
+        const call = generic.makeBidiStreamRequest(path, identity, identity);
+        const ended = new Promise<grpc.ServiceError>((resolve) => call.on('error', resolve));
+        call.on('data', () => {});
+        call.write(Buffer.alloc(0));
+        call.write(Buffer.alloc(0));
+        call.end();
+        const error = await ended;
+        assert.equal(error.code, grpc.status.INVALID_ARGUMENT, `${path}: ${error.details}`);
+        assert.equal(error.details, `${path.slice(1)} is server-streaming but the client sent more than one request message`);
+      }
+    } finally {
+      generic.close();
+    }
+  });
+
   test('a successful result is cached and served with cached_result; a failing one is not cached', async () => {
     const ok = await client.prepare({ script: 'echo cached' });
     assert.equal((await client.execute(ok.actionDigest)).response.cachedResult, false);

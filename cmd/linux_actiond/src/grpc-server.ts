@@ -19,7 +19,9 @@ export interface GrpcServerOptions {
   readonly register: (server: grpc.Server) => void;
   /**
    * Methods served on the same port as raw HTTP/2 routes ahead of grpc-js
-   * (the ByteStream Write fast lane, CasServices.rawRoutes); none when absent.
+   * (the fast lane: CasServices.rawRoutes for ByteStream Write and Read,
+   * ExecutionServiceRegistration.rawRoutes for Execute and WaitExecution);
+   * none when absent.
    */
   readonly rawRoutes?: Iterable<RawRoute>;
 }

@@ -108,7 +108,7 @@ export async function serve(flags: FlagValues<typeof serveFlags>, environment: S
       address: grpcAddress(flags.listen),
       maxMessageBytes: RECOMMENDED_MAX_MESSAGE_BYTES,
       register: (s) => services.forEach(({ service, implementation }) => s.addService(service, implementation)),
-      rawRoutes: cas.rawRoutes,
+      rawRoutes: [...cas.rawRoutes, ...(execution?.registration.rawRoutes ?? [])],
     });
   } catch (error) {
     await closeAll(cas, execution, telemetry);

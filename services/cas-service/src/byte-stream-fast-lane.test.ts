@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { connect, constants, type IncomingHttpHeaders } from 'node:http2';
 import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import { bytestream } from '@actiond/proto';
 import { frameGrpcMessage } from '@actiond/rpc';
-import { digestOf, startCasTestServer, type CasTestServer } from './cas-test-server.test-support.ts';
+import { digestOf, readBlob, startCasTestServer, type CasTestServer } from './cas-test-server.test-support.ts';
 
 /** Sends `body` as one ByteStream Write over plain HTTP/2 in pieces of `pieceBytes`; resolves to the status and the response bytes. */
 async function rawWrite(address: string, body: Buffer, pieceBytes: number): Promise<{ headers: IncomingHttpHeaders; response: Buffer }> {
@@ -61,5 +62,34 @@ describe('ByteStream Write on the CAS test server', () => {
     assert.equal(headers['grpc-status'], '0', decodeURIComponent(String(headers['grpc-message'])));
     assert.deepEqual(bytestream.WriteResponse.decode(response.subarray(5)), { committedSize: content.length });
     assert.equal((await server.blobs.findMissing([digest])).size, 0);
+  });
+
+  it('serves Read through the raw fast lane, which refuses a second request as INVALID_ARGUMENT (grpc-js would say UNIMPLEMENTED)', async () => {
+    const generic = new grpc.Client(address, grpc.credentials.createInsecure());
+    try {
+      const { path, requestSerialize, responseDeserialize } = bytestream.ByteStreamService.read;
+      const call = generic.makeBidiStreamRequest(path, requestSerialize, responseDeserialize);
+      const ended = new Promise<grpc.ServiceError>((resolve) => call.on('error', resolve));
+      call.on('data', () => {});
+      const request = { resourceName: 'blobs/x/1', readOffset: 0, readLimit: 0 };
+      call.write(request);
+      call.write(request);
+      call.end();
+      const error = await ended;
+      assert.equal(error.code, status.INVALID_ARGUMENT);
+      assert.equal(error.details, 'google.bytestream.ByteStream/Read is server-streaming but the client sent more than one request message');
+    } finally {
+      generic.close();
+    }
+  });
+
+  it('reads a stored blob on the fast lane, counted by the same metrics as grpc-js calls', async () => {
+    const content = Buffer.from('read me through the raw route');
+    const digest = digestOf(content);
+    await server.blobs.put(digest, content);
+    const { data, error } = await readBlob(server, `blobs/${digest.hash}/${digest.sizeBytes}`);
+    assert.equal(error, undefined);
+    assert.deepEqual(data, content);
+    assert.ok((await server.telemetry.counterValue('actiond.rpc.server.calls', { method: 'google.bytestream.ByteStream/Read', code: 'OK' })) >= 1);
   });
 });

@@ -13,7 +13,7 @@ import { createZstdCompressStream } from './zstd.ts';
  *
  * A blob up to SMALL_READ_BYTES read uncompressed is read whole and sent
  * as one message. A larger one, or a compressed read, is streamed from the
- * store in chunks of READ_CHUNK_BYTES, each sent only once grpc-js has room
+ * store in chunks of READ_CHUNK_BYTES, each sent only once the call has room
  * for it (the adapter's `send` waits for 'drain'), so memory per call stays
  * a few chunks whatever the blob's size and the client's speed.
  *

@@ -4,6 +4,7 @@ import {
   clientStreaming,
   clientStreamingRoute,
   serverStreaming,
+  serverStreamingRoute,
   unary,
   type RawRoute,
   type ServiceHandlers,
@@ -31,10 +32,11 @@ export function byteStreamHandlers(deps: CasDependencies, uploads: UploadSession
 }
 
 /**
- * ByteStream Write as a raw HTTP/2 route (installRawRoutes in @actiond/rpc),
- * the fast lane for uploads: the same handler as the grpc-js registration,
- * which stays as the definition clients see and as the fallback, with
- * messages framed and decoded without grpc-js's per-message machinery.
+ * ByteStream Write and Read as raw HTTP/2 routes (installRawRoutes in
+ * @actiond/rpc), the fast lane for uploads and downloads: the same handlers
+ * as the grpc-js registration, which stays as the definition clients see
+ * and as the fallback, with messages framed and decoded without grpc-js's
+ * per-message machinery.
  */
 export function byteStreamRawRoutes(deps: CasDependencies, uploads: UploadSessions, telemetry: Telemetry): RawRoute[] {
   const write = {
@@ -42,7 +44,10 @@ export function byteStreamRawRoutes(deps: CasDependencies, uploads: UploadSessio
     requestDeserialize: FastWriteRequestCodec.decodeRequest,
     responseSerialize: FastWriteRequestCodec.encodeResponse,
   };
-  return [clientStreamingRoute(write, byteStreamWrite(deps, uploads), telemetry)];
+  return [
+    clientStreamingRoute(write, byteStreamWrite(deps, uploads), telemetry),
+    serverStreamingRoute(bytestream.ByteStreamService.read, byteStreamRead(deps), telemetry),
+  ];
 }
 
 /**

@@ -39,7 +39,7 @@ export interface CasServices extends Iterable<ServiceRegistration> {
   readonly byteStream: ServiceRegistration;
   /**
    * The fast lane: methods also served as raw HTTP/2 routes (ByteStream
-   * Write), for `installRawRoutes(server, rawRoutes, ...)` once the server
+   * Write and Read), for `installRawRoutes(server, rawRoutes, ...)` once the server
    * is bound. Without it grpc-js serves them through the registrations.
    */
   readonly rawRoutes: readonly RawRoute[];

@@ -46,7 +46,7 @@ export async function startCasTestServer(options: { instanceNames?: InstanceName
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
-  // As serve does: ByteStream Write goes through the raw HTTP/2 fast lane.
+  // As serve does: ByteStream Write and Read go through the raw HTTP/2 fast lane.
   installRawRoutes(server, services.rawRoutes, { maxMessageBytes: RECOMMENDED_MAX_MESSAGE_BYTES });
   const address = `127.0.0.1:${port}`;
   const cas = new ContentAddressableStorageClient(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);

@@ -3,7 +3,17 @@ import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import type { Digest } from '@actiond/digest';
 import { TIMINGS_LOG_NAME } from '@actiond/execution';
-import { Action, ActionResult, Command, DigestFunction_Value, Directory, ExecuteOperationMetadata, ExecutionStage_Value } from '@actiond/proto';
+import {
+  Action,
+  ActionResult,
+  Command,
+  DigestFunction_Value,
+  Directory,
+  ExecuteOperationMetadata,
+  ExecuteRequest,
+  ExecutionService,
+  ExecutionStage_Value,
+} from '@actiond/proto';
 import { ActiondError, PreconditionFailureDetail } from '@actiond/status';
 import {
   responseOf,
@@ -278,5 +288,25 @@ describe('Execution service', { timeout: 30_000 }, () => {
       const response = responseOf(done);
       assert.equal(response.status?.code, grpc.status.INTERNAL);
       assert.match(response.status?.message ?? '', /the executor failed: runner bug/);
+    }));
+
+  it('serves Execute and WaitExecution on the raw fast lane, which refuses a second request as INVALID_ARGUMENT (grpc-js would say UNIMPLEMENTED)', () =>
+    withServer({}, async (s) => {
+      const twice = async <Req>(definition: { path: string; requestSerialize: (r: Req) => Buffer; responseDeserialize: (b: Buffer) => unknown }, request: Req) => {
+        const call = s.client.makeBidiStreamRequest(definition.path, definition.requestSerialize, definition.responseDeserialize);
+        const ended = new Promise<grpc.ServiceError>((resolve) => call.on('error', resolve));
+        call.on('data', () => {});
+        call.write(request);
+        call.write(request);
+        call.end();
+        return ended;
+      };
+      const execute = await twice(ExecutionService.execute, ExecuteRequest.fromPartial({ actionDigest: s.uploadAction() }));
+      assert.equal(execute.code, grpc.status.INVALID_ARGUMENT);
+      assert.equal(execute.details, 'build.bazel.remote.execution.v2.Execution/Execute is server-streaming but the client sent more than one request message');
+      const wait = await twice(ExecutionService.waitExecution, { name: 'operations/x' });
+      assert.equal(wait.code, grpc.status.INVALID_ARGUMENT);
+      assert.equal(wait.details, 'build.bazel.remote.execution.v2.Execution/WaitExecution is server-streaming but the client sent more than one request message');
+      assert.equal(s.runner.calls.length, 0);
     }));
 });

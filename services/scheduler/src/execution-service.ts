@@ -2,8 +2,15 @@ import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { BlobAccess } from '@actiond/blobstore';
 import type { InstanceNames } from '@actiond/reapi';
 import { createExecutionTimings, type ActionExecutor, type ExecuteTask } from '@actiond/execution';
-import { ExecutionService, type DigestFunction_Value, type ExecuteRequest, type RequestMetadata } from '@actiond/proto';
-import { implementService, serverStreaming } from '@actiond/rpc';
+import {
+  ExecutionService,
+  type DigestFunction_Value,
+  type ExecuteRequest,
+  type longrunning,
+  type RequestMetadata,
+  type WaitExecutionRequest,
+} from '@actiond/proto';
+import { implementService, serverStreaming, serverStreamingRoute, type RawRoute, type ServerStreamingHandler } from '@actiond/rpc';
 import { ActiondError, internal, notFound } from '@actiond/status';
 import type { Telemetry } from '@actiond/telemetry';
 import { errorResponse } from './execute-responses.ts';
@@ -41,6 +48,12 @@ export interface ExecutionServiceRegistration {
   readonly service: typeof ExecutionService;
   readonly implementation: UntypedServiceImplementation;
   readonly operations: OperationRegistry;
+  /**
+   * The fast lane: Execute and WaitExecution also served as raw HTTP/2
+   * routes with the same handlers, for `installRawRoutes(server, rawRoutes, ...)`
+   * once the server is bound. Without it grpc-js serves them through `implementation`.
+   */
+  readonly rawRoutes: readonly RawRoute[];
 }
 
 /**
@@ -89,29 +102,33 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     );
   };
 
+  const execute: ServerStreamingHandler<ExecuteRequest, longrunning.Operation> = async function* (request, ctx) {
+    const prepared = await prepareAction(request, { blobs, instanceNames, timeouts, inputRootChecker });
+    // reapiValue is typed as a plain number but holds the enum value.
+    const digestFunction = prepared.digestFunction.reapiValue as DigestFunction_Value;
+    const operation = operations.create(prepared.actionDigest, digestFunction);
+    // Watch before starting, so no stage reported at once is missed.
+    const updates = operation.watch(ctx.signal);
+    start(operation, prepared, request, ctx.requestMetadata);
+    yield* updates;
+  };
+
+  const waitExecution: ServerStreamingHandler<WaitExecutionRequest, longrunning.Operation> = async function* (request, ctx) {
+    const operation = operations.get(request.name);
+    if (operation === undefined) {
+      throw notFound(`operation ${JSON.stringify(request.name.slice(0, 200))} is unknown or has expired; call Execute again`);
+    }
+    yield* operation.watch(ctx.signal);
+  };
+
   const implementation = implementService(
     ExecutionService,
-    {
-      execute: serverStreaming(async function* (request, ctx) {
-        const prepared = await prepareAction(request, { blobs, instanceNames, timeouts, inputRootChecker });
-        // reapiValue is typed as a plain number but holds the enum value.
-        const digestFunction = prepared.digestFunction.reapiValue as DigestFunction_Value;
-        const operation = operations.create(prepared.actionDigest, digestFunction);
-        // Watch before starting, so no stage reported at once is missed.
-        const updates = operation.watch(ctx.signal);
-        start(operation, prepared, request, ctx.requestMetadata);
-        yield* updates;
-      }),
-
-      waitExecution: serverStreaming(async function* (request, ctx) {
-        const operation = operations.get(request.name);
-        if (operation === undefined) {
-          throw notFound(`operation ${JSON.stringify(request.name.slice(0, 200))} is unknown or has expired; call Execute again`);
-        }
-        yield* operation.watch(ctx.signal);
-      }),
-    },
+    { execute: serverStreaming(execute), waitExecution: serverStreaming(waitExecution) },
     telemetry,
   );
-  return { service: ExecutionService, implementation, operations };
+  const rawRoutes = [
+    serverStreamingRoute(ExecutionService.execute, execute, telemetry),
+    serverStreamingRoute(ExecutionService.waitExecution, waitExecution, telemetry),
+  ];
+  return { service: ExecutionService, implementation, operations, rawRoutes };
 }

@@ -1,10 +1,12 @@
 // Test support, not exported: the Execution service on a real grpc-js
-// server at 127.0.0.1:0 with the wrapper chain the cmd builds around a fake
-// runner, and a client-side view of one Operation stream.
+// server at 127.0.0.1:0, Execute and WaitExecution on its raw routes as in
+// serve, with the wrapper chain the cmd builds around a fake runner, and a
+// client-side view of one Operation stream.
 import * as grpc from '@grpc/grpc-js';
 import { InstanceNames } from '@actiond/reapi';
 import type { Digest } from '@actiond/digest';
 import { Action, Command, Directory, ExecuteOperationMetadata, ExecuteRequest, ExecuteResponse, ExecutionClient, type ExecutionStage_Value, type longrunning } from '@actiond/proto';
+import { installRawRoutes } from '@actiond/rpc';
 import { createNoopTelemetry } from '@actiond/telemetry';
 import { CachingActionExecutor } from './caching-action-executor.ts';
 import { createExecutionService } from './execution-service.ts';
@@ -52,7 +54,7 @@ export async function startExecutionServer(options: ExecutionTestServerOptions =
   const queue = new QueuedActionExecutor(new TimingsLoggingActionExecutor(runner, blobs), { jobs: options.jobs ?? 1 });
   const executor = new CachingActionExecutor(new MergingActionExecutor(queue), actionCache);
   const shutdown = new AbortController();
-  const { service, implementation, operations } = createExecutionService({
+  const { service, implementation, operations, rawRoutes } = createExecutionService({
     executor,
     blobs,
     instanceNames: new InstanceNames(['', 'main']),
@@ -66,6 +68,8 @@ export async function startExecutionServer(options: ExecutionTestServerOptions =
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
+  // As serve does: Execute and WaitExecution go through the raw HTTP/2 fast lane.
+  installRawRoutes(server, rawRoutes, { maxMessageBytes: 4 * 1024 * 1024 });
   const client = new ExecutionClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   let actions = 0;
   return {
