@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -29,9 +28,10 @@ static const char *const dev_links[][2] = {
 
 static const char etc_hosts[] = "127.0.0.1 localhost\n::1 localhost\n";
 
-/* Mounts made writable while the plan is applied and read-only after it. */
+/* Mounts made writable while the plan is applied and read-only after it:
+ * O_PATH fds of their roots. */
 struct readonly_list {
-  char (*paths)[PATH_MAX];
+  int *fds;
   size_t n;
 };
 
@@ -107,52 +107,57 @@ static int make_mount_point(int root_fd, const char *target, bool is_dir) {
   return fd;
 }
 
-static void join(char out[PATH_MAX], const char *root, const char *target) {
-  if (snprintf(out, PATH_MAX, "%s%s", root, target) >= PATH_MAX) {
-    FAIL("%s%s: path too long", root, target);
+/* Adds per-mount flags (MOUNT_ATTR_*) to the mount whose root fd refers to,
+ * attached or not: mount_setattr (Linux 5.12) with only attr_set changes
+ * nothing else, so a restriction the mount already has (a noexec or
+ * read-only host mount) stays, and so do its atime flags. Unlike a
+ * MS_REMOUNT | MS_BIND, which replaces every flag it does not name and so
+ * needed the current ones read back with statvfs, this takes no path: no
+ * lookup through the (long) host path of the root. */
+static void restrict_mount(int fd, unsigned long long attrs, const char *what) {
+  struct mount_attr attr = {.attr_set = attrs};
+  if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+    DIE("%s: mount_setattr(flags 0x%llx)", what, attrs);
   }
 }
 
-/* A remount replaces every per-mount flag it does not preserve, so read the
- * ones the mount already has and keep them: we may add restrictions, never
- * lift one (a noexec or read-only host mount must stay so inside). In a user
- * namespace the kernel would even refuse with EPERM to drop such "locked"
- * flags; Bazel's linux-sandbox reads them back for that reason. Atime flags
- * need no care: a remount that names none keeps the old ones (do_mount in
- * fs/namespace.c: "The default atime for remount is preservation"). */
-static void remount(const char *path, unsigned long add) {
-  struct statvfs st;
-  if (statvfs(path, &st) < 0) DIE("statvfs(%s)", path);
-  unsigned long flags = MS_REMOUNT | MS_BIND | add;
-  if (st.f_flag & ST_RDONLY) flags |= MS_RDONLY;
-  if (st.f_flag & ST_NOSUID) flags |= MS_NOSUID;
-  if (st.f_flag & ST_NODEV) flags |= MS_NODEV;
-  if (st.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
-  if (mount(NULL, path, NULL, flags, NULL) < 0) {
-    DIE("remount(%s, flags 0x%lx)", path, flags);
+/* Attaches the detached mount tree (from open_tree) on the mount point fd
+ * refers to, exactly that inode, as mounting on /proc/self/fd/N would, but
+ * without a lookup through /proc. */
+static void attach(int tree, int mount_point, const char *what) {
+  if (move_mount(tree, "", mount_point, "",
+                 MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+    DIE("%s: move_mount", what);
   }
 }
 
-static void bind_mount(int root_fd, const char *root, const struct mount_step *step) {
+/* A detached copy of the mount at host path source (open_tree with
+ * OPEN_TREE_CLONE: what MS_BIND attaches, and like it not recursive). */
+static int clone_source(const char *source, const char *flag) {
+  int tree = open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0) DIE("%s: open_tree(%s)", flag, source);
+  return tree;
+}
+
+static void bind_mount(int root_fd, const struct mount_step *step) {
   const char *flag = step->kind == MOUNT_RO_BIND ? "--ro-bind" : "--rw-bind";
+  /* Not recursive: flags are set on one mount, so submounts of a recursive
+   * bind would keep their own (possibly writable) flags. A plan binds each
+   * mount it needs instead. */
+  int tree = clone_source(step->source, flag);
   struct stat st;
-  if (stat(step->source, &st) < 0) DIE("%s: stat(%s)", flag, step->source);
+  if (fstat(tree, &st) < 0) DIE("%s: fstat(%s)", flag, step->source);
+  /* Restricted while still detached, so it is never attached writable or
+   * with suid and devices: a bind made with mount(MS_BIND) ignores these
+   * flags and needs a second, remount call (mount(2), "Creating a bind
+   * mount"). */
+  restrict_mount(tree,
+                 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                     (step->kind == MOUNT_RO_BIND ? MOUNT_ATTR_RDONLY : 0),
+                 step->target);
   int fd = make_mount_point(root_fd, step->target, S_ISDIR(st.st_mode));
-  char proc_path[32], path[PATH_MAX];
-  /* Not MS_REC: a remount changes one mount, so submounts of a recursive
-   * bind would keep their own (possibly writable) flags; making a whole tree
-   * read-only needs mount_setattr(AT_RECURSIVE), Linux 5.12. A plan binds
-   * each mount it needs instead. */
-  if (mount(step->source, fd_path(fd, proc_path), NULL, MS_BIND, NULL) < 0) {
-    DIE("%s: mount(%s on %s, MS_BIND)", flag, step->source, step->target);
-  }
-  if (close(fd) < 0) DIE("close");
-  /* MS_RDONLY (and nosuid, nodev) in the MS_BIND call itself are ignored: the
-   * kernel only honours per-mount flags of a bind in a second call with
-   * MS_REMOUNT | MS_BIND (mount(2), "Creating a bind mount"). */
-  join(path, root, step->target);
-  remount(path, MS_NOSUID | MS_NODEV |
-                    (step->kind == MOUNT_RO_BIND ? MS_RDONLY : 0));
+  attach(tree, fd, step->target);
+  if (close(fd) < 0 || close(tree) < 0) DIE("close");
 }
 
 static void mount_fs(int root_fd, const struct mount_step *step,
@@ -165,27 +170,26 @@ static void mount_fs(int root_fd, const struct mount_step *step,
   if (close(fd) < 0) DIE("close");
 }
 
-static void mount_dev(int root_fd, const char *root,
-                      const struct mount_step *step,
+static void mount_dev(int root_fd, const struct mount_step *step,
                       struct readonly_list *readonly) {
   mount_fs(root_fd, step, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
            "mode=0755");
-  char *dev_path = readonly->paths[readonly->n++];
-  join(dev_path, root, step->target);
-  int dev_fd = open(dev_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (dev_fd < 0) DIE("open(%s)", dev_path);
+  /* The tmpfs just mounted there, its root reached through the mount point
+   * (which exists now); made read-only with the root, after the plan. */
+  int dev_fd = make_mount_point(root_fd, step->target, true);
+  readonly->fds[readonly->n++] = dev_fd;
 
-  char proc_path[32], host[32], name[32];
+  char host[32], name[32];
   for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
     snprintf(host, sizeof(host), "/dev/%s", dev_nodes[i]);
     snprintf(name, sizeof(name), "/%s", dev_nodes[i]);
+    int tree = clone_source(host, "--dev");
     int fd = make_mount_point(dev_fd, name, false);
-    if (mount(host, fd_path(fd, proc_path), NULL, MS_BIND, NULL) < 0) {
-      DIE("--dev: mount(%s on %s%s, MS_BIND)", host, step->target, name);
-    }
-    if (close(fd) < 0) DIE("close");
+    attach(tree, fd, host);
+    if (close(fd) < 0 || close(tree) < 0) DIE("close");
   }
   int shm = make_mount_point(dev_fd, "/shm", true);
+  char proc_path[32];
   if (mount("tmpfs", fd_path(shm, proc_path), "tmpfs",
             MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
     DIE("--dev: mount(tmpfs on %s/shm)", step->target);
@@ -196,7 +200,6 @@ static void mount_dev(int root_fd, const char *root,
       DIE("--dev: symlink(%s/%s)", step->target, dev_links[i][0]);
     }
   }
-  if (close(dev_fd) < 0) DIE("close");
 }
 
 static void make_symlink(int root_fd, const struct mount_step *step) {
@@ -225,8 +228,8 @@ static void write_etc_hosts(int root_fd, const struct mount_step *step) {
 
 void mounts_build_root(const struct options *opt) {
   struct readonly_list readonly = {
-      .paths = calloc(opt->n_mounts + 1, PATH_MAX), .n = 0};
-  if (readonly.paths == NULL) DIE("calloc");
+      .fds = calloc(opt->n_mounts + 1, sizeof(int)), .n = 0};
+  if (readonly.fds == NULL) DIE("calloc");
 
   /* The root is a tmpfs of its own, not the host directory: mount points and
    * files made for the plan vanish with the mount namespace instead of
@@ -235,16 +238,16 @@ void mounts_build_root(const struct options *opt) {
       0) {
     DIE("--root: mount(tmpfs on %s)", opt->root);
   }
-  snprintf(readonly.paths[readonly.n++], PATH_MAX, "%s", opt->root);
   int root_fd = open(opt->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) DIE("open(%s)", opt->root);
+  readonly.fds[readonly.n++] = root_fd;
 
   for (size_t i = 0; i < opt->n_mounts; i++) {
     const struct mount_step *step = &opt->mounts[i];
     switch (step->kind) {
       case MOUNT_RO_BIND:
       case MOUNT_RW_BIND:
-        bind_mount(root_fd, opt->root, step);
+        bind_mount(root_fd, step);
         break;
       case MOUNT_TMPFS:
         mount_fs(root_fd, step, "tmpfs", MS_NOSUID | MS_NODEV, NULL);
@@ -255,7 +258,7 @@ void mounts_build_root(const struct options *opt) {
         mount_fs(root_fd, step, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
         break;
       case MOUNT_DEV:
-        mount_dev(root_fd, opt->root, step, &readonly);
+        mount_dev(root_fd, step, &readonly);
         break;
       case MOUNT_SYMLINK:
         make_symlink(root_fd, step);
@@ -265,12 +268,14 @@ void mounts_build_root(const struct options *opt) {
         break;
     }
   }
-  if (close(root_fd) < 0) DIE("close");
 
   for (size_t i = 0; i < readonly.n; i++) {
-    remount(readonly.paths[i], MS_RDONLY | MS_NOSUID | MS_NODEV);
+    restrict_mount(readonly.fds[i],
+                   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                   i == 0 ? "--root" : "--dev");
+    if (close(readonly.fds[i]) < 0) DIE("close");
   }
-  free(readonly.paths);
+  free(readonly.fds);
 }
 
 void mounts_enter_root(const struct options *opt) {

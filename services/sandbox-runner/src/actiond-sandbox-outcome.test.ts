@@ -58,9 +58,9 @@ test('a mount step that fails is a setup error with file:line and errno text, ex
     assert.equal(run.status.kind, 'setup-error');
     assert.match(
       run.status.kind === 'setup-error' ? run.status.message : '',
-      /^mounts\.c:\d+: --ro-bind: stat\(\/no\/such\/dir\): No such file or directory$/,
+      /^mounts\.c:\d+: --ro-bind: open_tree\(\/no\/such\/dir\): No such file or directory$/,
     );
-    assert.match(run.stderr, /^actiond-sandbox: mounts\.c:\d+: --ro-bind: stat\(\/no\/such\/dir\)/);
+    assert.match(run.stderr, /^actiond-sandbox: mounts\.c:\d+: --ro-bind: open_tree\(\/no\/such\/dir\)/);
   }));
 
 test('a missing working directory is a setup error', { skip }, () =>

@@ -16,8 +16,10 @@
 // it reaped (utime, stime, cutime and cstime of /proc/<launcher>/stat: the
 // helper, its PID 1 and the action), the machine-wide busy CPU per run
 // (/proc/stat; also counts kernel threads, such as namespace cleanup, and
-// whatever else the machine does meanwhile), and the median wall time per
-// run; then the medians over rounds and the median of the per-round ratios
+// whatever else the machine does meanwhile), the median wall time per run,
+// and the median CPU of the sandbox itself (PID 1 with the action, which it
+// reaps: the status line's user_us + sys_us, exact to the microsecond, where
+// the /proc times count in 10 ms ticks); then the medians over rounds and the median of the per-round ratios
 // B/A.
 import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -67,6 +69,7 @@ interface Side {
   readonly cpuMsPerRun: number[];
   readonly machineMsPerRun: number[];
   readonly wallMs: number[];
+  readonly sandboxMs: number[];
 }
 
 async function main(): Promise<void> {
@@ -86,7 +89,7 @@ async function main(): Promise<void> {
       await mkdir(join(directory, 'root'));
       const launcher = new ForkServerSandboxHelperLauncher(helperPath);
       const runner = new LinuxSandboxRunner({ helperPath, uid: SANDBOX_UID, gid: SANDBOX_GID, launcher });
-      sides.push({ name: `${'AB'[i]} ${helperPath}`, launcher, runner, directory, cpuMsPerRun: [], machineMsPerRun: [], wallMs: [] });
+      sides.push({ name: `${'AB'[i]} ${helperPath}`, launcher, runner, directory, cpuMsPerRun: [], machineMsPerRun: [], wallMs: [], sandboxMs: [] });
     }
     const request = (side: Side, n: number): RunRequest => ({
       inputRoot: join(side.directory, 'execroot'),
@@ -102,15 +105,18 @@ async function main(): Promise<void> {
       scratchDirectory: join(side.directory, 'root'),
       signal: new AbortController().signal,
     });
-    const batch = async (side: Side, n: number): Promise<number[]> => {
+    /** Wall ms and the sandbox's CPU ms (PID 1 and the action, from the status line) of each run. */
+    const batch = async (side: Side, n: number): Promise<{ walls: number[]; sandbox: number[] }> => {
       const walls: number[] = [];
+      const sandbox: number[] = [];
       for (let i = 0; i < n; i++) {
         const started = performance.now();
         const outcome = await side.runner.run(request(side, i));
         walls.push(performance.now() - started);
         if (outcome.kind !== 'exited' || outcome.exitCode !== 0) throw new Error(`${side.name}: ${JSON.stringify(outcome)}`);
+        sandbox.push((outcome.usage.userMicros + outcome.usage.systemMicros) / 1000);
       }
-      return walls;
+      return { walls, sandbox };
     };
     for (const side of sides) await batch(side, WARM_UP_RUNS);
     for (let round = 0; round < rounds; round++) {
@@ -119,19 +125,20 @@ async function main(): Promise<void> {
         const pid = side.launcher.launcherPid!;
         const cpu = await launcherCpuMs(pid);
         const busy = await machineBusyMs();
-        const walls = await batch(side, runs);
+        const { walls, sandbox } = await batch(side, runs);
         side.cpuMsPerRun.push((await launcherCpuMs(pid) - cpu) / runs);
         side.machineMsPerRun.push((await machineBusyMs() - busy) / runs);
         side.wallMs.push(median(walls));
+        side.sandboxMs.push(median(sandbox));
       }
-      const cells = sides.map((s) => `${s.name.slice(0, 1)} cpu ${s.cpuMsPerRun.at(-1)!.toFixed(2)} machine ${s.machineMsPerRun.at(-1)!.toFixed(2)} wall p50 ${s.wallMs.at(-1)!.toFixed(2)}`);
+      const cells = sides.map((s) => `${s.name.slice(0, 1)} cpu ${s.cpuMsPerRun.at(-1)!.toFixed(2)} machine ${s.machineMsPerRun.at(-1)!.toFixed(2)} wall p50 ${s.wallMs.at(-1)!.toFixed(2)} sandbox p50 ${s.sandboxMs.at(-1)!.toFixed(3)}`);
       console.log(`round ${round + 1}: ${cells.join(' | ')} (ms per run)`);
     }
     for (const side of sides) {
-      console.log(`${side.name}: median over ${rounds} rounds of ${runs} runs: launcher+runs CPU ${median(side.cpuMsPerRun).toFixed(2)} ms/run, machine busy ${median(side.machineMsPerRun).toFixed(2)} ms/run, wall p50 ${median(side.wallMs).toFixed(2)} ms`);
+      console.log(`${side.name}: median over ${rounds} rounds of ${runs} runs: launcher+runs CPU ${median(side.cpuMsPerRun).toFixed(2)} ms/run, machine busy ${median(side.machineMsPerRun).toFixed(2)} ms/run, wall p50 ${median(side.wallMs).toFixed(2)} ms, sandbox (PID 1 and action) CPU p50 ${median(side.sandboxMs).toFixed(3)} ms`);
     }
     const ratio = (pick: (s: Side) => number[]) => median(pick(sides[0]!).map((a, i) => pick(sides[1]!)[i]! / a)).toFixed(3);
-    console.log(`median per-round ratio B/A: launcher+runs CPU ${ratio((s) => s.cpuMsPerRun)}, machine busy ${ratio((s) => s.machineMsPerRun)}, wall ${ratio((s) => s.wallMs)}`);
+    console.log(`median per-round ratio B/A: launcher+runs CPU ${ratio((s) => s.cpuMsPerRun)}, machine busy ${ratio((s) => s.machineMsPerRun)}, wall ${ratio((s) => s.wallMs)}, sandbox CPU ${ratio((s) => s.sandboxMs)}`);
   } finally {
     for (const side of sides) await side.launcher.close();
     await rm(work, { recursive: true, force: true });
