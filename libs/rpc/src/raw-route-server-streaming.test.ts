@@ -290,6 +290,41 @@ describe('serverStreamingRoute', () => {
     }
   });
 
+  it('cancels the call when the client resets the stream with an error code while a send waits, so send rejects with CANCELLED', async () => {
+    const waitingSend = signalPair();
+    const outcome = signalPair<unknown>();
+    behaviours.set('reset', async (_ctx, send) => {
+      try {
+        for (;;) {
+          const sent = send({ data: Buffer.alloc(64 * 1024) });
+          waitingSend.resolve();
+          await sent;
+        }
+      } catch (err) {
+        outcome.resolve(err);
+        throw err;
+      }
+    });
+    const session = connect(`http://${raw.address}`);
+    try {
+      const stream = session.request({
+        [constants.HTTP2_HEADER_METHOD]: 'POST',
+        [constants.HTTP2_HEADER_PATH]: `/${READ}`,
+        [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
+        te: 'trailers',
+      });
+      stream.on('error', () => {});
+      stream.end(frameGrpcMessage(bytestream.ReadRequest.encode({ resourceName: 'reset', readOffset: 0, readLimit: 0 }).finish()));
+      await waitingSend.promise;
+      stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+      const thrown = await outcome.promise;
+      assert.ok(thrown instanceof ActiondError, String(thrown));
+      assert.equal(thrown.code, grpc.status.CANCELLED);
+    } finally {
+      session.destroy();
+    }
+  });
+
   describe('over plain HTTP/2', () => {
     /** One Read with `body` as the request bytes and extra headers; resolves to the headers, trailers and response bytes. */
     async function rawRead(body: Buffer, headers: Record<string, string> = {}): Promise<{ headers: IncomingHttpHeaders; trailers: IncomingHttpHeaders; data: Buffer }> {
