@@ -4,7 +4,11 @@ import type { RawRoute } from './raw-route.ts';
 
 /** Options of {@link installRawRoutes}. */
 export interface RawRouteOptions {
-  /** The largest request message accepted; give the grpc-js server's `grpc.max_receive_message_length`. */
+  /**
+   * The largest request message accepted, and the largest response message
+   * a server-streaming route sends; give the grpc-js server's
+   * `grpc.max_receive_message_length` (serve sets the send limit to the same).
+   */
   readonly maxMessageBytes: number;
 }
 

@@ -17,7 +17,7 @@ import type { UnaryHandler } from './unary-method.ts';
  */
 export interface RawRoute {
   readonly path: string;
-  /** Serves one call on `stream`; requests bigger than `maxMessageBytes` are RESOURCE_EXHAUSTED. Never throws. */
+  /** Serves one call on `stream`; messages bigger than `maxMessageBytes` (requests; responses of server-streaming routes) are RESOURCE_EXHAUSTED. Never throws. */
   serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, maxMessageBytes: number): void;
 }
 
