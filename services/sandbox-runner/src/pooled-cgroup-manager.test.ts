@@ -207,3 +207,14 @@ test('a retired cgroup (its cgroup.kill may have been written) is removed when i
   assert.equal(inner.made[0]!.removed, true);
   assert.equal(pool.reused, 0);
 });
+
+test('a create that fails is not counted in use: spares are still made up to the target', async () => {
+  const inner = new FakeCgroupManager();
+  const pool = new PooledCgroupManager(inner, { spares: 2 });
+  inner.createError = new Error('mkdir: EACCES');
+  await assert.rejects(pool.create('a1', DEFAULTS), /EACCES/);
+  inner.createError = undefined;
+  await pool.create('a2', DEFAULTS);
+  await turns();
+  assert.equal(pool.ready, 1, 'two kept ready, one of them in use');
+});

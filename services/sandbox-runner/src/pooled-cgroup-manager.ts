@@ -102,8 +102,15 @@ export class PooledCgroupManager implements CgroupManager {
     }
     // The last given back first: made-ahead spares wait, a stream of actions cycles through the fewest cgroups.
     const spare = this.#spares.pop();
-    const cgroup = spare ?? (await this.#inner.create(name, limits));
+    // Counted before the wait, so that the filling meanwhile does not make one spare too many.
     this.#inUse++;
+    let cgroup: ActionCgroup;
+    try {
+      cgroup = spare ?? (await this.#inner.create(name, limits));
+    } catch (err) {
+      this.#inUse--;
+      throw err;
+    }
     this.#fill();
     return new PooledCgroup(cgroup, (emptied) => this.#giveBack(cgroup, key, emptied));
   }
