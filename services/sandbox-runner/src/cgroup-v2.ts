@@ -137,9 +137,13 @@ const NO_BASELINE: CounterBaseline = { oomKills: 0, pidsLimitHits: 0 };
  * memory usage for subsequent reads through the same file descriptor"):
  * `recycle` opens memory.peak, writes to it, and the new handle keeps that
  * descriptor to read the peak of its own action. A kernel whose
- * memory.peak cannot be written (5.19-6.11) or that has none makes
- * `recycle` resolve to undefined: there a reused group's peak could only
- * be the lifetime's, so groups are not reused at all.
+ * memory.peak cannot be written (5.19-6.11: kernfs refuses to open a file
+ * without a write handler for writing) or that has none makes `recycle`
+ * resolve to undefined: there a reused group's peak could only be the
+ * lifetime's, so groups are not reused at all. That includes the VM
+ * guest's Debian 6.1 kernel (vm/), where every action still gets a new
+ * group. Only the fake-mount tests (cgroup-v2.test.ts) cover this class's
+ * reuse: the build machine is cgroup v1.
  */
 class CgroupV2 implements ActionCgroup {
   readonly procsPaths: readonly string[];
