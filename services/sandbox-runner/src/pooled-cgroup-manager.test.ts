@@ -26,7 +26,7 @@ test('the first create makes its cgroup on the spot, then spares are made in the
   assert.ok(inner.made.slice(1).every((cgroup) => cgroup.limits.memoryBytes === DEFAULTS.memoryBytes && cgroup.limits.pids === 4096 && cgroup.limits.cpus === 2));
 });
 
-test('a create with the same limits gets a spare made ahead, and the spare is replaced', async () => {
+test('a create with the same limits gets a spare made ahead, and none is made while the cgroups in use reach the target', async () => {
   const inner = new FakeCgroupManager();
   const pool = new PooledCgroupManager(inner, { spares: 2 });
   await pool.create('a1', DEFAULTS);
