@@ -19,6 +19,7 @@
 
 #include "credentials.h"
 #include "die.h"
+#include "mounts.h"
 #include "network.h"
 #include "run.h"
 
@@ -54,6 +55,12 @@ static bool spare_failed;
 /* The fd number a run finds its spare at (--netns-fd). */
 #define RUN_NETNS_FD 4
 #define RUN_NETNS_FD_TEXT "4"
+/* The template mount namespace every run's is copied from (launcher.h);
+ * -1: none could be made, runs copy the host's. */
+static int template_mntns = -1;
+/* The fd number a run finds it at (--mntns-fd). */
+#define RUN_MNTNS_FD 5
+#define RUN_MNTNS_FD_TEXT "5"
 
 /* Everything read from stdin and not yet handled. */
 static char *input;
@@ -161,7 +168,8 @@ static void move_fd(int fd, int target) {
  * argv and its strings are this process's copy of the launcher's memory. */
 static __attribute__((noreturn)) void become_run(int argc, char **argv,
                                                  int status_w, int err_w,
-                                                 int netns, pid_t launcher) {
+                                                 int netns, int mntns,
+                                                 pid_t launcher) {
   /* A launcher that dies (even of SIGKILL) stops its runs: the helper turns
    * SIGTERM into ending its sandbox. */
   if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0) _exit(127);
@@ -172,10 +180,15 @@ static __attribute__((noreturn)) void become_run(int argc, char **argv,
   sigprocmask(SIG_SETMASK, &none, NULL);
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0) _exit(127);
-  /* Out of the way of fds 0-4 first; moved to RUN_NETNS_FD last. */
+  /* Out of the way of fds 0-5 first; moved to RUN_NETNS_FD and
+   * RUN_MNTNS_FD last. */
   if (netns >= 0) {
     netns = fcntl(netns, F_DUPFD_CLOEXEC, 10);
     if (netns < 0) _exit(127);
+  }
+  if (mntns >= 0) {
+    mntns = fcntl(mntns, F_DUPFD_CLOEXEC, 10);
+    if (mntns < 0) _exit(127);
   }
   /* fd 3 first: err_w may be 3 itself only if status_w is not, and the
    * launcher's own 0, 1 and 2 are always open, so both are >= 3. */
@@ -188,10 +201,14 @@ static __attribute__((noreturn)) void become_run(int argc, char **argv,
   move_fd(devnull, STDOUT_FILENO);
   move_fd(err_w, STDERR_FILENO);
   if (netns >= 0) move_fd(netns, RUN_NETNS_FD);
-  unsigned int first_unused = netns >= 0 ? RUN_NETNS_FD + 1 : 4;
-  if (syscall(SYS_close_range, first_unused, ~0U, 0U) < 0) {
-    dprintf(STDERR_FILENO, "actiond-sandbox --launcher: close_range(%u, ~0): %s\n",
-            first_unused, strerror(errno));
+  if (mntns >= 0) move_fd(mntns, RUN_MNTNS_FD);
+  /* Whatever else the launcher has at 4 and 5 (the spares, the signalfd),
+   * and everything above. */
+  if (netns < 0) (void)close(RUN_NETNS_FD);
+  if (mntns < 0) (void)close(RUN_MNTNS_FD);
+  if (syscall(SYS_close_range, RUN_MNTNS_FD + 1, ~0U, 0U) < 0) {
+    dprintf(STDERR_FILENO, "actiond-sandbox --launcher: close_range(%d, ~0): %s\n",
+            RUN_MNTNS_FD + 1, strerror(errno));
     _exit(127);
   }
   if (prctl(PR_SET_NAME, RUN_NAME, 0, 0, 0) < 0) _exit(127);
@@ -210,13 +227,17 @@ static void start_run(uint64_t id, char *payload, size_t len) {
   int netns = n_spare_netns > 0 ? spare_netns[--n_spare_netns] : -1;
   size_t n_args = 0;
   for (size_t i = 0; i < len; i++) n_args += payload[i] == '\0';
-  char **argv = calloc(n_args + 4, sizeof(char *));
+  char **argv = calloc(n_args + 6, sizeof(char *));
   if (argv == NULL) DIE("calloc");
   argv[0] = "actiond-sandbox";
   size_t first = 1;
   if (netns >= 0) {
     argv[first++] = "--netns-fd";
     argv[first++] = RUN_NETNS_FD_TEXT;
+  }
+  if (template_mntns >= 0) {
+    argv[first++] = "--mntns-fd";
+    argv[first++] = RUN_MNTNS_FD_TEXT;
   }
   size_t argc = first;
   for (size_t i = 0; i < len; argc++) {
@@ -242,7 +263,8 @@ static void start_run(uint64_t id, char *payload, size_t len) {
   pid_t self = getpid();
   pid_t pid = fork();
   if (pid == 0) {
-    become_run((int)argc, argv, status_pipe[1], err_pipe[1], netns, self);
+    become_run((int)argc, argv, status_pipe[1], err_pipe[1], netns,
+               template_mntns, self);
   }
   int fork_errno = errno;
   free(argv);
@@ -439,6 +461,13 @@ void launcher_main(void) {
   if (sfd < 0) DIE("signalfd");
   /* Without it no spares: each run makes its own namespace, as before. */
   host_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  /* Without it runs copy the host's mount namespace, as before. */
+  template_mntns = mounts_make_template();
+  if (template_mntns < 0) {
+    dprintf(STDERR_FILENO,
+            "actiond-sandbox --launcher: cannot make the template mount namespace: %s\n",
+            strerror(errno));
+  }
 
   struct pollfd *fds = NULL;
   size_t cap_fds = 0;

@@ -51,6 +51,13 @@
  * share one. A run that asks for --network closes it unused. If a
  * namespace cannot be made, runs make their own and the launcher says why
  * on stderr.
+ *
+ * A template mount namespace, made once at start (mounts_make_template):
+ * every run gets it as `--mntns-fd 5`, and its sandbox's mount namespace is
+ * a copy of the template's one empty mount instead of the host's whole
+ * tree (README.md). Runs share it only as the thing they copy; nothing is
+ * ever mounted in it. If it cannot be made, runs copy the host's namespace
+ * and the launcher says why on stderr.
  */
 #ifndef ACTIOND_SANDBOX_LAUNCHER_H_
 #define ACTIOND_SANDBOX_LAUNCHER_H_

@@ -25,6 +25,7 @@ enum flag_id {
   FLAG_HOSTNAME,
   FLAG_NETWORK,
   FLAG_NETNS_FD,
+  FLAG_MNTNS_FD,
   FLAG_CGROUP_PROCS,
   FLAG_TIMEOUT_MS,
   FLAG_KILL_DELAY_MS,
@@ -55,6 +56,7 @@ static const struct flag flags[] = {
     {"--hostname", 1, FLAG_HOSTNAME},
     {"--network", 0, FLAG_NETWORK},
     {"--netns-fd", 1, FLAG_NETNS_FD},
+    {"--mntns-fd", 1, FLAG_MNTNS_FD},
     {"--cgroup-procs", 1, FLAG_CGROUP_PROCS},
     {"--timeout-ms", 1, FLAG_TIMEOUT_MS},
     {"--kill-delay-ms", 1, FLAG_KILL_DELAY_MS},
@@ -176,7 +178,7 @@ static void add_mount(struct options *opt, enum mount_kind kind,
 }
 
 void options_parse(int argc, char **argv, struct options *opt) {
-  *opt = (struct options){.status_fd = -1, .netns_fd = -1, .hostname = "localhost"};
+  *opt = (struct options){.status_fd = -1, .netns_fd = -1, .mntns_fd = -1, .hostname = "localhost"};
   find_status_fd(argc, argv, opt);
 
   /* Each step and each variable takes at least one argument, so argc bounds
@@ -250,6 +252,16 @@ void options_parse(int argc, char **argv, struct options *opt) {
         opt->netns_fd = (int)fd;
         break;
       }
+      case FLAG_MNTNS_FD: {
+        uint64_t fd = parse_u64(f->name, a, INT_MAX);
+        if (fd <= 2) FAIL("--mntns-fd: %d is stdin, stdout or stderr", (int)fd);
+        /* The action must not inherit it. */
+        if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0) {
+          DIE("--mntns-fd: fcntl(%d, F_SETFD, FD_CLOEXEC)", (int)fd);
+        }
+        opt->mntns_fd = (int)fd;
+        break;
+      }
       case FLAG_CGROUP_PROCS: {
         check_host_path(f->name, a);
         const char *base = strrchr(a, '/') + 1;
@@ -280,6 +292,10 @@ void options_parse(int argc, char **argv, struct options *opt) {
   if (!have_gid) FAIL("--gid is required");
   if (opt->netns_fd >= 0 && opt->netns_fd == opt->status_fd) {
     FAIL("--netns-fd: %d is also the --status-fd", opt->netns_fd);
+  }
+  if (opt->mntns_fd >= 0 &&
+      (opt->mntns_fd == opt->status_fd || opt->mntns_fd == opt->netns_fd)) {
+    FAIL("--mntns-fd: %d is also the --status-fd or --netns-fd", opt->mntns_fd);
   }
   if (opt->netns_fd >= 0 && opt->network) {
     /* A spare the launcher handed over; the host's namespace was asked for. */

@@ -40,6 +40,11 @@
  *                       run alone, loopback already up, to enter instead of
  *                       creating one (the launcher passes its spares this
  *                       way; launcher.h); closed unused with --network
+ *   --mntns-fd N        an open fd (>= 3) of a mount namespace made by the
+ *                       launcher (mounts_make_template): an empty read-only
+ *                       tmpfs as its root and nothing else; the sandbox's
+ *                       mount namespace is copied from it instead of from the
+ *                       host's (mounts.h)
  *   --cgroup-procs PATH a cgroup.procs file the action joins before exec
  *                       (repeat: one per cgroup v1 hierarchy, or one on v2;
  *                       how it joins: cgroups.h); a cgroup.kill beside it is
@@ -87,6 +92,7 @@ struct options {
   const char *hostname;
   bool network;
   int netns_fd; /* -1: none; else entered instead of a new namespace */
+  int mntns_fd; /* -1: none; else the template mount namespace (mounts.h) */
   struct mount_step *mounts;
   size_t n_mounts;
   const char **cgroup_procs;

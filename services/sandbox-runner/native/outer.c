@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "die.h"
+#include "mounts.h"
 #include "pid1.h"
 
 #define NO_DEADLINE UINT64_MAX
@@ -26,6 +27,14 @@ static uint64_t now_ns(void) {
  * report pipe. */
 static pid_t start_pid1(const struct options *opt, const struct cgroups *cg,
                         int *report_fd) {
+  /* The binds' sources are host paths: looked up here, in the host's
+   * namespace, before PID 1's namespace (maybe a copy of the template)
+   * exists. */
+  struct mount_sources src;
+  mounts_open_sources(opt, &src);
+  if (opt->mntns_fd >= 0 && setns(opt->mntns_fd, CLONE_NEWNS) < 0) {
+    DIE("--mntns-fd: setns(%d, CLONE_NEWNS)", opt->mntns_fd);
+  }
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) < 0) DIE("pipe2");
   unsigned long flags =
@@ -48,9 +57,11 @@ static pid_t start_pid1(const struct options *opt, const struct cgroups *cg,
   if (pid < 0) DIE("clone(CLONE_NEWNS | CLONE_NEWPID | ..., flags 0x%lx)", flags);
   if (pid == 0) {
     (void)close(pipe_fds[0]);
-    pid1_main(opt, cg, pipe_fds[1]);
+    pid1_main(opt, cg, &src, pipe_fds[1]);
   }
   if (close(pipe_fds[1]) < 0) DIE("close");
+  mounts_close_sources(&src);
+  if (opt->mntns_fd >= 0 && close(opt->mntns_fd) < 0) DIE("close(--mntns-fd)");
   if (opt->netns_fd >= 0 && close(opt->netns_fd) < 0) DIE("close(--netns-fd)");
   if (fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK) < 0) DIE("fcntl(O_NONBLOCK)");
   *report_fd = pipe_fds[0];

@@ -78,14 +78,19 @@ static int wait_for_action(pid_t action) {
 }
 
 void pid1_main(const struct options *opt, const struct cgroups *cg,
-               int report_fd) {
+               struct mount_sources *src, int report_fd) {
   die_report_to(report_fd, "E ");
   check_pid1();
   /* Already entered by the outer process; the action must not get it. */
   if (opt->netns_fd >= 0 && close(opt->netns_fd) < 0) DIE("close(--netns-fd)");
   setup_self_destruction(report_fd);
+  /* Entered by the outer process before cloning us; ours is a copy. */
+  if (opt->mntns_fd >= 0 && close(opt->mntns_fd) < 0) DIE("close(--mntns-fd)");
+  /* A copy of the template has one mount, private already unless the fd
+   * was not the launcher's template: cheap either way, and then safe. */
   mounts_make_private();
-  mounts_build_root(opt);
+  mounts_build_root(opt, src);
+  mounts_close_sources(src);
   /* A namespace from --netns-fd came with loopback up. */
   if (!opt->network && opt->netns_fd < 0) network_bring_up_loopback();
   set_hostname(opt->hostname);

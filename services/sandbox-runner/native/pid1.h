@@ -12,14 +12,17 @@
 #include <signal.h>
 
 #include "cgroups.h"
+#include "mounts.h"
 #include "options.h"
 
 /* The signals PID 1 waits for with sigwaitinfo. The outer process blocks
  * them (and SIGPIPE) before creating PID 1, which inherits the mask. */
 void pid1_signals(sigset_t *set);
 
+/* src: the plan's bind sources, opened by the outer process (mounts.h). */
 __attribute__((noreturn)) void pid1_main(const struct options *opt,
                                          const struct cgroups *cg,
+                                         struct mount_sources *src,
                                          int report_fd);
 
 #endif

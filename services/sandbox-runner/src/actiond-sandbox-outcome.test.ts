@@ -2,6 +2,7 @@
 // action, through its exit status and its status line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { closeSync, openSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeSandboxDirs, needsRoot, runBash, runHelper, runPlan, testPlan } from './sandbox-helper-fixture.ts';
@@ -238,6 +239,30 @@ test('a --netns-fd that is not an open network namespace other than stdio and th
   const notNamespace = await runHelper(['--netns-fd', '3', ...required, '--', 'true']);
   assert.equal(notNamespace.exitCode, SANDBOX_SETUP_FAILED_EXIT_CODE);
   assert.match(notNamespace.stderr, /outer\.c:\d+: --netns-fd: setns\(3, CLONE_NEWNET\): Invalid argument/);
+});
+
+test('a --mntns-fd that is not the launcher\'s template mount namespace is refused, naming it, and nothing is mounted on the host', { skip }, async () => {
+  const stdio = await runHelper(['--mntns-fd', '2', ...required, '--', 'true']);
+  assert.match(stdio.stderr, /--mntns-fd: 2 is stdin, stdout or stderr/);
+  const same = await runHelper(['--status-fd', '3', '--mntns-fd', '3', ...required, '--', 'true']);
+  assert.match(same.statusText, /--mntns-fd: 3 is also the --status-fd or --netns-fd/);
+  // fd 3 is the status pipe, which is no mount namespace.
+  const notNamespace = await runHelper(['--mntns-fd', '3', ...required, '--', 'true']);
+  assert.equal(notNamespace.exitCode, SANDBOX_SETUP_FAILED_EXIT_CODE);
+  assert.match(notNamespace.stderr, /outer\.c:\d+: --mntns-fd: setns\(3, CLONE_NEWNS\): Invalid argument/);
+  // The host's own mount namespace: a template's / is an empty read-only tmpfs.
+  // Where a template's root is built: /root, which the host has too.
+  const mountsOnRoot = async () => (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((line) => line.split(' ')[4] === '/root');
+  const before = await mountsOnRoot();
+  const host = openSync('/proc/self/ns/mnt', 'r');
+  try {
+    const run = await runHelper(['--status-fd', '3', '--mntns-fd', '4', ...required, '--', 'true'], { fd4: host });
+    assert.equal(run.exitCode, SANDBOX_SETUP_FAILED_EXIT_CODE);
+    assert.match(run.statusText, /^setup-error mounts\.c:\d+: --mntns-fd: not the launcher's template: its \/ is not a read-only tmpfs\n$/);
+  } finally {
+    closeSync(host);
+  }
+  assert.deepEqual(await mountsOnRoot(), before);
 });
 
 test('host files for output that cannot be opened are a setup error', { skip }, () =>

@@ -6,7 +6,7 @@ import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AnswerParser, ForkServerSandboxHelperLauncher } from './fork-server-sandbox-helper-launcher.ts';
 import { sandboxHelperArgs } from './sandbox-helper-args.ts';
-import { makeSandboxDirs, needsRoot, testPlan, type SandboxDirs } from './sandbox-helper-fixture.ts';
+import { makeSandboxDirs, needsRoot, runPlan, testPlan, type SandboxDirs } from './sandbox-helper-fixture.ts';
 import { sandboxHelperPath } from './sandbox-helper-path.ts';
 import { parseSandboxHelperStatus } from './sandbox-helper-status.ts';
 
@@ -156,6 +156,41 @@ test('a run starts as a fresh exec of the helper would, though none happens: non
     assert.equal(parseSandboxHelperStatus(exit.statusText).kind, 'signal');
     // A process of the action (cat): nothing blocked, ignored or caught, no capability an exec could grant.
     assert.match(exit.stderr, /^SigQ:\t\d+\/\d+\nSigPnd:\t0+\nSigBlk:\t0{16}\nSigIgn:\t0{16}\nSigCgt:\t0{16}\nCapBnd:\t0{16}\n$/);
+  }));
+
+/**
+ * /proc/self/mountinfo without what differs from run to run (mount ids,
+ * device numbers): mount point, root, per-mount options, optional fields
+ * (a peer group would show here), type, source and superblock options.
+ */
+function mountTable(mountinfo: string): string[] {
+  return mountinfo.trim().split('\n').map((line) => {
+    const [mountId, parentId, device, ...rest] = line.split(' ');
+    void mountId, parentId, device;
+    return rest.join(' ');
+  });
+}
+
+test('a sandbox whose mount namespace is a copy of the launcher\'s template has exactly the mounts of one copied from the host, none shared, and no way up from its root', { skip: needsRoot, timeout: 30_000 }, () =>
+  withLauncher(async (launcher, dirs) => {
+    const script = 'cat /proc/self/mountinfo; cd /..; echo up: $(pwd) $(ls -A | tr "\\n" " ")';
+    const plan = testPlan(dirs, { argv: ['bash', '-c', `{ ${script}; } >&2`] });
+    const launched = await launcher.launch(sandboxHelperArgs(plan)).exit;
+    assert.equal(launched.exitCode, 0, launched.stderr);
+    // The launcher holds its template: a mount namespace that is not the host's.
+    const templates = (await openFiles(launcher.launcherPid!)).filter((file) => file.startsWith('mnt:['));
+    assert.equal(templates.length, 1, templates.join(' '));
+    assert.notEqual(templates[0], await readlink('/proc/self/ns/mnt'));
+    const spawned = await runPlan(plan);
+    assert.equal(spawned.exitCode, 0, spawned.stderr);
+    const [launchedMounts, launchedUp] = launched.stderr.split('up: ');
+    const [spawnedMounts, spawnedUp] = spawned.stderr.split('up: ');
+    assert.deepEqual(mountTable(launchedMounts!), mountTable(spawnedMounts!));
+    assert.equal(launchedUp, spawnedUp);
+    assert.match(launchedUp!, /^\/ bin dev etc execroot lib lib64 proc tmp usr/);
+    assert.ok(!/shared:|master:/.test(launchedMounts!), launchedMounts);
+    // The root: a read-only tmpfs on /.
+    assert.ok(mountTable(launchedMounts!).some((mount) => /^\/ \/ ro,nosuid,nodev\S* - tmpfs tmpfs /.test(mount)), launchedMounts);
   }));
 
 test('a launcher that dies fails every run it served, saying how, stops their sandboxes, and the next launch starts a new one', { skip: needsRoot, timeout: 30_000 }, () =>

@@ -95,11 +95,15 @@ export interface RunOptions {
   readonly stdin?: string;
   /** Called once the helper has started, e.g. to signal it. */
   readonly onSpawn?: (child: ChildProcess) => void;
+  /** An open fd of this process the helper gets as its fd 4. */
+  readonly fd4?: number;
 }
 
 /** Runs the helper with raw arguments; fd 3 is a pipe for --status-fd 3. */
 export function runHelper(args: readonly string[], options: RunOptions = {}): Promise<HelperRun> {
-  const child = spawn(sandboxHelperPath(), args, { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+  const stdio: ('pipe' | number)[] = ['pipe', 'pipe', 'pipe', 'pipe'];
+  if (options.fd4 !== undefined) stdio.push(options.fd4);
+  const child = spawn(sandboxHelperPath(), args, { stdio });
   const collect = (index: number): Promise<string> => {
     const stream = child.stdio[index] as NodeJS.ReadableStream;
     const chunks: Buffer[] = [];
@@ -111,8 +115,9 @@ export function runHelper(args: readonly string[], options: RunOptions = {}): Pr
   };
   const outputs = Promise.all([collect(1), collect(2), collect(3)]);
   // The helper never reads stdin, so the pipe may be closed under our write.
-  child.stdin.on('error', () => {});
-  child.stdin.end(options.stdin ?? '');
+  const stdin = child.stdin!; // 'pipe' above
+  stdin.on('error', () => {});
+  stdin.end(options.stdin ?? '');
   options.onSpawn?.(child);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
