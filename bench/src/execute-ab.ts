@@ -6,7 +6,7 @@
  * order flipping every round), so a busy spell on the shared machine hits
  * both alike. Prints, per checkout, the end-to-end p50 and p95 and the
  * server's CPU per Execute (Node and the sandbox launcher with what it
- * reaped), per round and their median; and the median of the per-round
+ * reaped, and Node's own part), per round and their median; and the median of the per-round
  * ratios B/A of the medians, steadier than either p50 on a busy machine.
  * Prints only; see bench/README.md.
  *
@@ -20,6 +20,7 @@ import { AB_USAGE, parseAbOptions } from './execute-ab-options.ts';
 import { ExecuteClient } from './execute-client.ts';
 import { executeRuns } from './execute-runs.ts';
 import { serverTreeCpuSeconds } from './execute-server-cpu.ts';
+import { processCpuSeconds } from './process-cpu.ts';
 import { percentile } from './percentile.ts';
 import { parseServeScript } from './serve-script.ts';
 import { ServerProcess } from './server-process.ts';
@@ -37,6 +38,8 @@ interface Side {
   readonly e2eMs: number[];
   readonly medianMsPerRound: number[];
   readonly cpuMsPerRound: number[];
+  /** The Node process's own part of cpuMsPerRound, without the launcher and sandboxes. */
+  readonly nodeCpuMsPerRound: number[];
 }
 
 /** Starts the checkout's server as its `pnpm serve` does, on `root`. */
@@ -66,7 +69,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     for (const [i, checkout] of options.checkouts.entries()) {
       const server = await startCheckoutServer(checkout, join(work, `root-${i}`));
-      sides.push({ checkout, server, client: new ExecuteClient(server.address), e2eMs: [], medianMsPerRound: [], cpuMsPerRound: [] });
+      sides.push({ checkout, server, client: new ExecuteClient(server.address), e2eMs: [], medianMsPerRound: [], cpuMsPerRound: [], nodeCpuMsPerRound: [] });
     }
     const action = buildAction({
       name: '/bin/true, libc=glibc2.36',
@@ -83,8 +86,10 @@ async function main(argv: readonly string[]): Promise<number> {
       for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
         side.server.checkAlive();
         const cpu = serverTreeCpuSeconds(side.server.pid);
+        const nodeCpu = processCpuSeconds(side.server.pid);
         const runs = await executeRuns(side.client, action, options.runs);
         side.cpuMsPerRound.push(((serverTreeCpuSeconds(side.server.pid) - cpu) * 1000) / options.runs);
+        side.nodeCpuMsPerRound.push(((processCpuSeconds(side.server.pid) - nodeCpu) * 1000) / options.runs);
         side.e2eMs.push(...runs.map((run) => run.e2eMs));
         side.medianMsPerRound.push(median(runs.map((run) => run.e2eMs)));
       }
@@ -94,7 +99,8 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(
         `${'AB'[i]} ${side.checkout}: end to end p50 ${median(side.e2eMs).toFixed(2)} ms, p95 ${percentile(side.e2eMs, 95).toFixed(2)} ms ` +
           `(${side.e2eMs.length} Executes); server CPU per Execute ${side.cpuMsPerRound.map((ms) => ms.toFixed(1)).join(', ')} ms per round, ` +
-          `median ${median(side.cpuMsPerRound).toFixed(2)} ms\n`,
+          `median ${median(side.cpuMsPerRound).toFixed(2)} ms, of which Node alone ${median(side.nodeCpuMsPerRound).toFixed(2)} ms ` +
+          `(${side.nodeCpuMsPerRound.map((ms) => ms.toFixed(1)).join(', ')})\n`,
       );
     }
     // Rounds next to each other met the same load: their ratio is steadier than either number.

@@ -5,7 +5,7 @@
  * Bazel's own linux-sandbox, each build after `bazel clean`, the order of
  * the three flipping every round. Prints per kind the median wall time and
  * the runs, and for A and B the server's CPU per genrule (Node and the
- * sandbox launcher with what it reaped) and the ratio of medians to
+ * sandbox launcher with what it reaped, and Node's own part) and the ratio of medians to
  * linux-sandbox. Prints only; see bench/README.md.
  *
  *   pnpm exec node bench/src/genrules-ab.ts <checkout A> <checkout B> [--rounds=5]
@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { startCheckoutServer } from './execute-ab.ts';
 import { AB_USAGE, parseAbOptions } from './execute-ab-options.ts';
 import { serverTreeCpuSeconds } from './execute-server-cpu.ts';
+import { processCpuSeconds } from './process-cpu.ts';
 import { parseProcessSummary, writeGenruleWorkspace } from './genrule-workspace.ts';
 import { runBazelOk, type BazelOptions } from './run-bazel.ts';
 import type { ServerProcess } from './server-process.ts';
@@ -33,19 +34,24 @@ interface Kind {
   readonly server: ServerProcess | undefined;
   readonly wallMs: number[];
   readonly cpuMsPerGenrule: number[];
+  /** The Node process's own part of cpuMsPerGenrule. */
+  readonly nodeCpuMsPerGenrule: number[];
 }
 
 async function build(bazel: BazelOptions, kind: Kind, timed: boolean): Promise<void> {
   await runBazelOk(bazel, ['clean'], BAZEL_TIMEOUT_MS);
   const cpu = kind.server === undefined ? 0 : serverTreeCpuSeconds(kind.server.pid);
+  const nodeCpu = kind.server === undefined ? 0 : processCpuSeconds(kind.server.pid);
   const run = await runBazelOk(bazel, ['build', ...kind.args, '//:all'], BAZEL_TIMEOUT_MS);
   const used = kind.server === undefined ? 0 : serverTreeCpuSeconds(kind.server.pid) - cpu;
+  const usedByNode = kind.server === undefined ? 0 : processCpuSeconds(kind.server.pid) - nodeCpu;
   if (parseProcessSummary(run.output).get(kind.runner) !== GENRULES) {
     throw new Error(`the ${kind.name} build did not run ${GENRULES} ${kind.runner} processes:\n${run.output.slice(-2000)}`);
   }
   if (!timed) return;
   kind.wallMs.push(run.wallMs);
   kind.cpuMsPerGenrule.push((used * 1000) / GENRULES);
+  kind.nodeCpuMsPerGenrule.push((usedByNode * 1000) / GENRULES);
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -75,8 +81,9 @@ async function main(argv: readonly string[]): Promise<number> {
         server: servers[i],
         wallMs: [],
         cpuMsPerGenrule: [],
+        nodeCpuMsPerGenrule: [],
       })),
-      { name: 'linux-sandbox', args: ['--config=sandbox'], runner: 'linux-sandbox', server: undefined, wallMs: [], cpuMsPerGenrule: [] },
+      { name: 'linux-sandbox', args: ['--config=sandbox'], runner: 'linux-sandbox', server: undefined, wallMs: [], cpuMsPerGenrule: [], nodeCpuMsPerGenrule: [] },
     ];
     for (const kind of kinds) await build(bazel, kind, false);
     for (let round = 0; round < options.rounds; round++) {
@@ -87,7 +94,7 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const kind of kinds) {
       const wall = median(kind.wallMs);
       const runs = kind.wallMs.map((ms) => (ms / 1000).toFixed(2)).join(', ');
-      const server = kind.server === undefined ? '' : `; server CPU per genrule ${median(kind.cpuMsPerGenrule).toFixed(2)} ms; ÷ linux-sandbox ${(wall / sandbox).toFixed(3)}`;
+      const server = kind.server === undefined ? '' : `; server CPU per genrule ${median(kind.cpuMsPerGenrule).toFixed(2)} ms, of which Node alone ${median(kind.nodeCpuMsPerGenrule).toFixed(2)} ms; ÷ linux-sandbox ${(wall / sandbox).toFixed(3)}`;
       process.stdout.write(`${kind.name}: median ${(wall / 1000).toFixed(2)} s (${runs})${server}\n`);
     }
     return 0;
