@@ -153,9 +153,9 @@ static void move_fd(int fd, int target) {
  * copied address space, about a tenth of a run's CPU (README.md, Speed).
  * What exec would have reset is reset here by hand, so that the run starts
  * as a fresh exec with this command line would:
- *   - fds: all but 0-3 (and RUN_NETNS_FD) are closed, not only those that
- *     are close-on-exec: the server's pipes, the signalfd, the spare
- *     namespaces, other runs' pipes;
+ *   - fds: all but 0-3, RUN_NETNS_FD and RUN_MNTNS_FD are closed, not only
+ *     those that are close-on-exec: the server's pipes, the signalfd, the
+ *     other spare namespaces, other runs' pipes;
  *   - signals: the mask is emptied and SIGPIPE, the only disposition the
  *     launcher changes (it installs no handler), is default again;
  *   - the parent-death signal (fork cleared the launcher's own) is set;
