@@ -19,6 +19,7 @@ import type { HostRuntime } from './host-runtime-fixture.ts';
 import { TreeWalker } from '@actiond/reapi';
 import { digestOf, openTestStore, storeTree } from './input-fixture.ts';
 import type { TestStore, TreeSpec } from './input-fixture.ts';
+import { ForkServerSandboxHelperLauncher } from './fork-server-sandbox-helper-launcher.ts';
 import { LinuxSandboxRunner } from './linux-sandbox-runner.ts';
 import type { PlatformPolicy } from './platform-properties.ts';
 import { SandboxActionExecutor } from './sandbox-action-executor.ts';
@@ -110,12 +111,14 @@ export async function makeExecutor(
   const pool = harness.pooledCgroups === true ? new PooledCgroupManager(v1, { spares: 1 }) : undefined;
   const cgroups: CgroupManager = pool ?? v1;
   const execDirectory = join(store.root, 'exec');
+  const launcher = new ForkServerSandboxHelperLauncher(sandboxHelperPath());
   const executor = new SandboxActionExecutor({
     blobs: store.blobs,
     // What cmd/* passes: the CAS service's walker, whose cache keeps parsed Directory messages.
     directories: new TreeWalker(store.blobs),
     execDirectory,
-    runner: new LinuxSandboxRunner({ helperPath: sandboxHelperPath(), uid: SANDBOX_UID, gid: SANDBOX_GID }),
+    // Runs start as the server starts them: through one `actiond-sandbox --launcher`.
+    runner: new LinuxSandboxRunner({ helperPath: sandboxHelperPath(), uid: SANDBOX_UID, gid: SANDBOX_GID, launcher }),
     cgroups,
     platform: {
       architecture: 'x86_64',
@@ -175,6 +178,7 @@ export async function makeExecutor(
     async dispose() {
       // The background removal of the last action directories must not race the store's removal.
       await executor.drain();
+      await launcher.close();
       await pool?.close();
       await host.dispose();
       await store.dispose();
