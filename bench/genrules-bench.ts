@@ -2,7 +2,7 @@
  * `pnpm bench:bazel`: 200 independent trivial genrules built by Debian's
  * Bazel 4.2.3 through linux-actiond against Bazel's own linux-sandbox
  * (bench/README.md). Reads like its steps: generate the workspace in a temp
- * directory, start the server, warm Bazel up with one build of each kind,
+ * directory, start the server, warm Bazel up with --warmups builds of each kind,
  * then alternate timed builds (each after `bazel clean`), stop Bazel and the
  * server, report the ratio of median wall times. Bounded by --max-minutes;
  * removes its temp directory (Bazel's output root included) however it ends.
@@ -136,10 +136,12 @@ async function run(options: BazelBenchOptions, work: string, onServer: (server: 
     const bazelCpu = (): Record<string, number[]> => ({ 'Bazel server': [bazelPid] });
     const actiondCpu = (): Record<string, number[]> => ({ 'Bazel server': [bazelPid], 'actiond (Node)': [server.pid], 'launcher and sandboxes': launcherPids(server.pid) });
 
-    progress(`warming up: one untimed build of each kind (${bazelVersion})`);
-    await sandbox.build(bazel, options.genrules, () => ({}), false);
-    bazelPid = Number((await runBazelOk(bazel, ['info', 'server_pid'], 60_000)).output.trim().split('\n').at(-1));
-    await actiond.build(bazel, options.genrules, () => ({}), false);
+    progress(`warming up: ${options.warmups} untimed build(s) of each kind (${bazelVersion})`);
+    for (let warmup = 0; warmup < options.warmups; warmup++) {
+      await sandbox.build(bazel, options.genrules, () => ({}), false);
+      if (bazelPid === 0) bazelPid = Number((await runBazelOk(bazel, ['info', 'server_pid'], 60_000)).output.trim().split('\n').at(-1));
+      await actiond.build(bazel, options.genrules, () => ({}), false);
+    }
 
     for (let round = 0; round < options.rounds; round++) {
       progress(`round ${round + 1} of ${options.rounds}`);
@@ -153,7 +155,7 @@ async function run(options: BazelBenchOptions, work: string, onServer: (server: 
       date,
       machine,
       bazelVersion,
-      parameters: { rounds: options.rounds, genrules: options.genrules, jobs: options.jobs },
+      parameters: { rounds: options.rounds, warmups: options.warmups, genrules: options.genrules, jobs: options.jobs },
       actiond: actiond.series,
       sandbox: sandbox.series,
       totalSeconds: (Date.now() - startedAt) / 1000,

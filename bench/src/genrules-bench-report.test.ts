@@ -7,7 +7,7 @@ function report(actiond: number[], sandbox: number[]): GenrulesBenchReport {
     date: '2026-11-21T00:00:00Z',
     machine: { cpus: 2, cpuModel: 'test', nodeVersion: 'v24', filesystem: 'ext4', memoryBytes: 2 ** 30, loadAverageAtStart: '1 1 1' },
     bazelVersion: 'Bazel 4.2.3',
-    parameters: { rounds: actiond.length, genrules: 200, jobs: undefined },
+    parameters: { rounds: actiond.length, warmups: 3, genrules: 200, jobs: undefined },
     actiond: { wallMs: actiond, cpuSeconds: actiond.map(() => ({ 'Bazel server': 3, 'actiond (Node)': 2 })), summary: 'INFO: 201 processes: 1 internal, 200 remote.' },
     sandbox: { wallMs: sandbox, cpuSeconds: sandbox.map(() => ({ 'Bazel server': 4 })), summary: 'INFO: 201 processes: 1 internal, 200 linux-sandbox.' },
     totalSeconds: 60,

@@ -23,7 +23,7 @@ export interface GenrulesBenchReport {
   readonly date: string;
   readonly machine: MachineDescription;
   readonly bazelVersion: string;
-  readonly parameters: { readonly rounds: number; readonly genrules: number; readonly jobs: number | undefined };
+  readonly parameters: { readonly rounds: number; readonly warmups: number; readonly genrules: number; readonly jobs: number | undefined };
   readonly actiond: BuildSeries;
   readonly sandbox: BuildSeries;
   readonly totalSeconds: number;
@@ -52,7 +52,7 @@ export function formatGenrulesReport(report: GenrulesBenchReport): string {
     `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM, Node ${machine.nodeVersion}, ${machine.filesystem}; load average at start ${machine.loadAverageAtStart} (shared machine).`,
   );
   lines.push(
-    `- ${report.bazelVersion}, one warm Bazel server; ${p.genrules} independent genrules (\`echo N > $@\`); ${p.rounds} timed builds of each kind, alternating (the order flips every round), each after \`bazel clean\` and after one untimed warm-up build of each kind; --jobs ${p.jobs ?? "Bazel's default (the number of cores)"}. Total run time ${report.totalSeconds.toFixed(0)} s.`,
+    `- ${report.bazelVersion}, one warm Bazel server; ${p.genrules} independent genrules (\`echo N > $@\`); ${p.rounds} timed builds of each kind, alternating (the order flips every round), each after \`bazel clean\` and after ${p.warmups} untimed warm-up build${p.warmups === 1 ? '' : 's'} of each kind (Bazel's JIT compiles its remote path over the first builds); --jobs ${p.jobs ?? "Bazel's default (the number of cores)"}. Total run time ${report.totalSeconds.toFixed(0)} s.`,
   );
   lines.push('- (a) actiond: `--remote_executor`, `--spawn_strategy=remote`, `--noremote_accept_cached`, `--remote_default_exec_properties=libc=glibc2.36`, one linux-actiond server for the whole run. (b) `--spawn_strategy=linux-sandbox`. Both with `--incompatible_strict_action_env`.');
   lines.push('');
