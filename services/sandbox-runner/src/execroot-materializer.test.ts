@@ -342,3 +342,51 @@ test('with a pool, a kept tree that an action changed is removed instead of reus
     assert.equal(stats.reused, false);
     assert.equal(await readFile(join(store.root, 'second/a.txt'), 'utf8'), 'x');
   }));
+
+test('with a pool, the same input root materialized right after the last tree was handed to the remover waits for its check and renames it into place', { skip: needsRoot }, () =>
+  withStore(async (store) => {
+    const pool = new SpareExecrootPool();
+    const errors: unknown[] = [];
+    const remover = new BackgroundDirectoryRemover((err) => errors.push(err), pool);
+    const loader = new InputTreeLoader(new BlobDirectorySource(store.blobs), SHA256);
+    const materializer = new ExecrootMaterializer(loader, store.blobs, SHA256.emptyDigest, new SynchronousTreeLinker(), pool);
+    const root = await storeTree(store.blobs, { 'a.txt': file('kept'), sub: { 'b.txt': file('also kept') } });
+    const first = join(store.root, 'first');
+    await materializer.materialize(root, first);
+    await writeFile(join(first, 'sub/output'), 'made by the action');
+    const madeDirectory = (await lstat(join(first, 'sub'))).ino;
+    // Not settled: the check has not even started when the next materialization looks for a spare.
+    remover.remove(first);
+    const second = join(store.root, 'second');
+    const stats = await materializer.materialize(root, second);
+    assert.equal(stats.reused, true);
+    assert.equal((await lstat(join(second, 'sub'))).ino, madeDirectory, 'renamed, not made anew');
+    assert.deepEqual((await readdir(join(second, 'sub'))).sort(), ['b.txt'], 'cleaned by the check');
+    assert.equal(existsSync(first), false);
+    remover.remove(second);
+    await remover.drain();
+    assert.deepEqual(errors, []);
+  }));
+
+test('with a pool, a materialization waiting for the check of a tree an action changed links a fresh tree', { skip: needsRoot }, () =>
+  withStore(async (store) => {
+    const pool = new SpareExecrootPool();
+    const errors: unknown[] = [];
+    const remover = new BackgroundDirectoryRemover((err) => errors.push(err), pool);
+    const loader = new InputTreeLoader(new BlobDirectorySource(store.blobs), SHA256);
+    const materializer = new ExecrootMaterializer(loader, store.blobs, SHA256.emptyDigest, new SynchronousTreeLinker(), pool);
+    const root = await storeTree(store.blobs, { 'a.txt': file('x'), sub: { 'b.txt': file('y') } });
+    const first = join(store.root, 'first');
+    await materializer.materialize(root, first);
+    await rm(join(first, 'sub/b.txt'));
+    remover.remove(first);
+    const second = join(store.root, 'second');
+    const stats = await materializer.materialize(root, second);
+    assert.equal(stats.reused, false);
+    assert.equal(await readFile(join(second, 'sub/b.txt'), 'utf8'), 'y');
+    await remover.settled();
+    assert.equal(existsSync(first), false, 'removed by the check, not kept');
+    remover.remove(second);
+    await remover.drain();
+    assert.deepEqual(errors, []);
+  }));

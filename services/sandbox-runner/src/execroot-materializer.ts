@@ -87,7 +87,10 @@ export interface MaterializationStats {
  * tree of the same input root that
  * the remover checked and kept is checked once more (`blobsUnchanged`: it
  * must still link the CAS's current blob files) and renamed into place
- * instead; the stats then say `reused`.
+ * instead; the stats then say `reused`. When there is none but one is
+ * being checked (an action sent again right after its answer), the
+ * materialization waits for that check (at most
+ * `CHECK_WAIT_LIMIT_MS`) and links a fresh tree only if it fails.
  *
  * Errors: INVALID_ARGUMENT for a malformed Directory (from the loader,
  * naming the path); FAILED_PRECONDITION with one MISSING violation per blob
@@ -141,7 +144,9 @@ export class ExecrootMaterializer {
     const { sources, copies } = await this.#resolveSources(tree);
     const symlinks = tree.directories.reduce((n, { directory }) => n + directory.symlinks.length, 0);
     const key = `${this.#id}:${inputRoot.key}`;
-    const spare = this.#pool.take(key);
+    // No spare yet, but the last tree of this root is still being checked (the same action sent
+    // again right after its answer): waiting for the check costs less than linking anew.
+    const spare = this.#pool.take(key) ?? (await this.#pool.waitForCheck(key));
     // Checked again now, not only when kept: a blob may have left the CAS since (found damaged,
     // say), and the client's new upload of it is another inode. A failed check is a fresh tree.
     if (spare !== undefined && this.#stillGood(spare.tree, spare.path)) {

@@ -37,3 +37,46 @@ test('spares beyond the limits are evicted oldest first: per key, in all, and by
   assert.deepEqual(pool.offer('/7', tree('v', 100)), ['/7']);
   assert.deepEqual(pool.clear().sort(), ['/5', '/6']);
 });
+
+test('a wait for a claimed tree of the key ends with the tree when it is offered, which then is no spare', async () => {
+  const pool = new SpareExecrootPool();
+  assert.equal(pool.waitForCheck('r'), undefined, 'nothing of the key is being checked');
+  pool.made('/exec/a', tree('r'));
+  pool.made('/exec/b', tree('s'));
+  assert.equal(pool.waitForCheck('r'), undefined, 'made, not yet claimed: still the action\'s');
+  pool.claim('/exec/a');
+  pool.claim('/exec/b');
+  assert.equal(pool.waitForCheck('t'), undefined, 'another key\'s check is not waited for');
+  const wait = pool.waitForCheck('r');
+  assert.ok(wait !== undefined);
+  assert.equal(pool.waitForCheck('r'), undefined, 'one waiter per tree: a second waiter would find nothing when woken');
+  assert.deepEqual(pool.offer('/exec/b', tree('s')), []);
+  assert.deepEqual(pool.offer('/exec/a', tree('r')), []);
+  assert.equal((await wait)?.path, '/exec/a');
+  assert.equal(pool.take('r'), undefined, 'handed to the waiter, not kept as a spare too');
+  assert.equal(pool.take('s')?.path, '/exec/b');
+});
+
+test('a wait ends with nothing when the tree is released (failed check, dead remover) or when the limits keep no spare', async () => {
+  const pool = new SpareExecrootPool({ perKey: 2, trees: 3, entries: 40 });
+  pool.made('/exec/a', tree('r'));
+  pool.claim('/exec/a');
+  const released = pool.waitForCheck('r');
+  pool.release('/exec/a');
+  assert.equal(await released, undefined);
+  assert.equal(pool.waitForCheck('r'), undefined, 'settled: no longer being checked');
+  pool.made('/exec/big', tree('r', 100));
+  pool.claim('/exec/big');
+  const tooBig = pool.waitForCheck('r');
+  assert.deepEqual(pool.offer('/exec/big', tree('r', 100)), ['/exec/big']);
+  assert.equal(await tooBig, undefined);
+});
+
+test('a wait gives up after its limit, and the tree kept after that becomes a spare', async () => {
+  const pool = new SpareExecrootPool();
+  pool.made('/exec/a', tree('r'));
+  pool.claim('/exec/a');
+  assert.equal(await pool.waitForCheck('r', 1), undefined);
+  assert.deepEqual(pool.offer('/exec/a', tree('r')), []);
+  assert.equal(pool.take('r')?.path, '/exec/a');
+});
