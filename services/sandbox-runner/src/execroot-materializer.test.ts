@@ -390,3 +390,27 @@ test('with a pool, a materialization waiting for the check of a tree an action c
     await remover.drain();
     assert.deepEqual(errors, []);
   }));
+
+test('with a pool, a materialization waiting for the check of a tree whose blob file was replaced meanwhile links the current blob file', { skip: needsRoot }, () =>
+  withStore(async (store) => {
+    const pool = new SpareExecrootPool();
+    const errors: unknown[] = [];
+    const remover = new BackgroundDirectoryRemover((err) => errors.push(err), pool);
+    const loader = new InputTreeLoader(new BlobDirectorySource(store.blobs), SHA256);
+    const materializer = new ExecrootMaterializer(loader, store.blobs, SHA256.emptyDigest, new SynchronousTreeLinker(), pool);
+    const root = await storeTree(store.blobs, { 'a.txt': file('replaced'), sub: { 'b.txt': file('y') } });
+    const first = join(store.root, 'first');
+    await materializer.materialize(root, first);
+    remover.remove(first);
+    // Found damaged, removed and uploaded again: another inode.
+    const blobPath = store.blobs.pathOf(SHA256.compute(Buffer.from('replaced')));
+    fs.rmSync(blobPath);
+    fs.writeFileSync(blobPath, 'replaced', { mode: 0o444 });
+    const second = join(store.root, 'second');
+    const stats = await materializer.materialize(root, second);
+    assert.equal(stats.reused, false);
+    assert.equal((await lstat(join(second, 'a.txt'))).ino, (await lstat(blobPath)).ino);
+    remover.remove(second);
+    await remover.drain();
+    assert.deepEqual(errors, []);
+  }));
