@@ -34,8 +34,10 @@ export interface TakenSpare {
  * remover runs checks before removals, so a waiting materialization sits
  * behind at most the item the remover holds (a removal of a 10,000-file
  * tree at nice 10: 80-250 ms here, bench/RESULTS.md) and the checks queued
- * before its own (30-40 ms each for 10,000 entries); linking the tree
- * afresh instead costs 100-155 ms and as much CPU again to remove it later.
+ * before its own (50-170 ms each for 10,000 entries here, with load);
+ * linking the tree afresh instead costs 90-240 ms, and the CPU of one more
+ * tree to link and remove (per back-to-back run 254 against 180 ms of CPU,
+ * services/sandbox-runner/README.md).
  * Beyond this the remover is stuck (a hung filesystem, say) and the
  * materializer links a fresh tree rather than wait with it.
  */
@@ -65,9 +67,12 @@ const MAX_IN_USE = 64;
  * delete. Nothing here touches the disk.
  *
  * A client that sends the same action again right after the answer finds
- * its tree claimed but not yet checked (30-40 ms for 10,000 entries): the
- * materializer then `waitForCheck`s instead of linking the whole tree anew
- * (100-155 ms). Claimed trees are tracked until the remover settles them:
+ * its tree claimed but not yet checked: the materializer then
+ * `waitForCheck`s instead of linking the whole tree anew while the check
+ * runs. Every such run then takes about one check (50-170 ms for 10,000
+ * entries here), where without the wait every other run linked afresh
+ * (90-240 ms) and the others took the tree checked meanwhile (35-60 ms):
+ * steadier, and a third less CPU, but not faster on average here. Claimed trees are tracked until the remover settles them:
  * `offer` (kept) hands the tree straight to a waiter, if one is waiting,
  * rather than to the spares; `release` (not kept, or the remover's thread
  * died) ends the wait with nothing, and the materializer links a fresh tree.
