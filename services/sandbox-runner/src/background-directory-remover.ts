@@ -8,8 +8,7 @@ export const REMOVAL_NICE = 10;
 
 /**
  * The removal thread's program: for a path posted with the job that made
- * it, `checkLinkedTree` and, if the tree cannot be kept, a `rejected`
- * message and then its removal; for a
+ * it, `checkLinkedTree` and, if the tree cannot be kept, its removal; for a
  * path alone, its removal. Removal is `rmSync` (and, should it fail, an
  * entry-by-entry walk that ends in an error naming the errno). Answers with
  * the path, whether it was kept, and the error (as plain fields: a cloned
@@ -70,8 +69,6 @@ parentPort.on('message', ({ path, job }) => {
       }
       niceness(REMOVAL_NICE);
       if (check.problem === '') return parentPort.postMessage({ path, kept: true, inodes: check.inodes });
-      // The verdict first: a materialization may be waiting for it, and not for the removal.
-      parentPort.postMessage({ path, rejected: true });
       remove(path);
       return parentPort.postMessage({ path, kept: false });
     }
@@ -82,12 +79,6 @@ parentPort.on('message', ({ path, job }) => {
   }
 });
 `;
-
-/** A directory to remove, or with its tree (claimed from the pool and not yet settled there) to check. */
-interface QueuedItem {
-  readonly path: string;
-  tree: MadeTree | undefined;
-}
 
 /**
  * Removes directories after the fact, one at a time, off the path of the
@@ -111,12 +102,6 @@ interface QueuedItem {
  * back is not removed but checked on the same thread and, if it is again
  * exactly as materialized, kept as a spare for the next action with the
  * same input root ({@link SpareExecrootPool}); spares it evicts are removed.
- * Every claimed tree is settled in the pool: offered if kept, released if
- * not (as soon as the check fails, before its removal) or if the thread
- * died holding it. Checks go ahead of queued removals (FIFO among
- * themselves): the next action with the same input root may be waiting for
- * one (`SpareExecrootPool.waitForCheck`), and a removal of another
- * 10,000-file tree at nice 10 takes 80-250 ms.
  *
  * Failures go to `onError` (the directory is then left for the next
  * server start, whose `prepare()` empties the exec directory).
@@ -124,12 +109,10 @@ interface QueuedItem {
 export class BackgroundDirectoryRemover {
   readonly #onError: (error: unknown, path: string) => void;
   readonly #pool: SpareExecrootPool;
-  /** Claimed trees to check, first come first served, ahead of {@link #removals}. */
-  readonly #checks: QueuedItem[] = [];
-  readonly #removals: QueuedItem[] = [];
+  readonly #queue: { path: string; tree: MadeTree | undefined }[] = [];
   #worker: Worker | undefined;
   /** The path the thread is removing now, if any. */
-  #current: QueuedItem | undefined;
+  #current: { path: string; tree: MadeTree | undefined } | undefined;
   #idle: (() => void)[] = [];
 
   /**
@@ -148,15 +131,9 @@ export class BackgroundDirectoryRemover {
    * pool wants back, and returns at once.
    */
   remove(path: string): void {
-    const tree = this.#pool.claim(path);
-    this.#push({ path, tree });
-  }
-
-  #push(item: QueuedItem): void {
-    const wasIdle = this.#current === undefined && this.#checks.length === 0 && this.#removals.length === 0;
-    (item.tree !== undefined ? this.#checks : this.#removals).push(item);
+    this.#queue.push({ path, tree: this.#pool.claim(path) });
     // Not before the caller yields: it may still be answering the request.
-    if (wasIdle) setImmediate(() => this.#next());
+    if (this.#queue.length === 1 && this.#current === undefined) setImmediate(() => this.#next());
   }
 
   /**
@@ -168,19 +145,20 @@ export class BackgroundDirectoryRemover {
     await this.settled();
     const spares = this.#pool.clear();
     if (spares.length === 0) return;
-    for (const path of spares) this.#push({ path, tree: undefined });
+    for (const path of spares) this.#queue.push({ path, tree: undefined });
+    setImmediate(() => this.#next());
     await this.settled();
   }
 
   /** Resolves once every directory queued so far has been removed or checked and kept. */
   settled(): Promise<void> {
-    if (this.#current === undefined && this.#checks.length === 0 && this.#removals.length === 0) return Promise.resolve();
+    if (this.#current === undefined && this.#queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   #next(): void {
     if (this.#current !== undefined) return;
-    const item = this.#checks.shift() ?? this.#removals.shift();
+    const item = this.#queue.shift();
     if (item === undefined) {
       this.#worker?.unref();
       for (const resolve of this.#idle.splice(0)) resolve();
@@ -196,22 +174,11 @@ export class BackgroundDirectoryRemover {
 
   #start(): Worker {
     const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'actiond-remover' });
-    worker.on('message', (done: { path: string; kept?: boolean; rejected?: boolean; inodes?: Float64Array; message?: string; code?: string }) => {
-      const tree = this.#current?.tree;
-      if (done.rejected === true) {
-        // The check failed; its removal follows, and then the final answer.
-        if (tree !== undefined) this.#pool.release(done.path);
-        // Settled: the final answer and a death while removing it no longer concern the pool.
-        if (this.#current !== undefined) this.#current.tree = undefined;
-        return;
-      }
+    worker.on('message', (done: { path: string; kept: boolean; inodes?: Float64Array; message?: string; code?: string }) => {
       if (done.message !== undefined) this.#onError(Object.assign(new Error(done.message), done.code === undefined ? {} : { code: done.code }), done.path);
-      if (tree !== undefined) {
-        if (done.kept === true) {
-          for (const evicted of this.#pool.offer(done.path, { ...tree, inodes: done.inodes })) this.#push({ path: evicted, tree: undefined });
-        } else {
-          this.#pool.release(done.path);
-        }
+      const tree = this.#current?.tree;
+      if (done.kept && tree !== undefined) {
+        for (const evicted of this.#pool.offer(done.path, { ...tree, inodes: done.inodes })) this.#queue.push({ path: evicted, tree: undefined });
       }
       this.#current = undefined;
       this.#next();
@@ -220,8 +187,6 @@ export class BackgroundDirectoryRemover {
       if (this.#worker !== worker) return;
       this.#worker = undefined;
       const path = this.#current?.path;
-      // A materialization may be waiting for this tree's check: it links a fresh one.
-      if (this.#current?.tree !== undefined) this.#pool.release(this.#current.path);
       this.#current = undefined;
       if (path !== undefined) this.#onError(new Error(`the removal thread died: ${err instanceof Error ? err.message : String(err)}`, { cause: err }), path);
       this.#next();

@@ -9,7 +9,7 @@ import { joinRelative } from './directory-entry-name.ts';
 import type { InputDirectory, InputFile, InputTree, InputTreeLoader } from './input-tree-loader.ts';
 import { LINK_ENTRY_KIND, type LinkJob, type LinkJobFailure } from './link-job.ts';
 import { SizeSwitchingTreeLinker } from './size-switching-tree-linker.ts';
-import { blobsUnchanged, checkLinkedTree, type TreeCheckFileSystem } from './linked-tree-check.ts';
+import { blobsUnchanged, checkLinkedTree } from './linked-tree-check.ts';
 import { defaultSpareExecrootPool, type MadeTree, type SpareExecrootPool } from './spare-execroot-pool.ts';
 import { SynchronousTreeLinker } from './synchronous-tree-linker.ts';
 import type { TreeLinker } from './tree-linker.ts';
@@ -87,10 +87,7 @@ export interface MaterializationStats {
  * tree of the same input root that
  * the remover checked and kept is checked once more (`blobsUnchanged`: it
  * must still link the CAS's current blob files) and renamed into place
- * instead; the stats then say `reused`. When there is none but one is
- * being checked (an action sent again right after its answer), the
- * materialization waits for that check (at most
- * `CHECK_WAIT_LIMIT_MS`) and links a fresh tree only if it fails.
+ * instead; the stats then say `reused`.
  *
  * Errors: INVALID_ARGUMENT for a malformed Directory (from the loader,
  * naming the path); FAILED_PRECONDITION with one MISSING violation per blob
@@ -144,20 +141,10 @@ export class ExecrootMaterializer {
     const { sources, copies } = await this.#resolveSources(tree);
     const symlinks = tree.directories.reduce((n, { directory }) => n + directory.symlinks.length, 0);
     const key = `${this.#id}:${inputRoot.key}`;
-    let spare = this.#pool.take(key);
-    let blobFiles: BlobLookup | undefined;
-    if (spare === undefined) {
-      // No spare yet, but the last tree of this root is still being checked (the same action sent
-      // again right after its answer): waiting for the check costs less than linking anew.
-      const checked = this.#pool.waitForCheck(key);
-      if (checked !== undefined) {
-        blobFiles = lookUpBlobFiles(sources);
-        spare = await checked;
-      }
-    }
+    const spare = this.#pool.take(key);
     // Checked again now, not only when kept: a blob may have left the CAS since (found damaged,
     // say), and the client's new upload of it is another inode. A failed check is a fresh tree.
-    if (spare !== undefined && this.#stillGood(spare.tree, spare.path, blobFiles)) {
+    if (spare !== undefined && this.#stillGood(spare.tree, spare.path)) {
       try {
         renameSync(spare.path, target);
         this.#pool.made(target, spare.tree);
@@ -188,13 +175,11 @@ export class ExecrootMaterializer {
   /**
    * Whether the kept tree at `path` still links the CAS's current blob
    * files (the remover checked the rest when it kept it); removes it if not.
-   * `blobFiles`: the blob files as looked up while the remover checked the
-   * tree (see {@link lookUpBlobFiles}), else they are looked up now.
    */
-  #stillGood(tree: MadeTree, path: string, blobFiles: BlobLookup = fs): boolean {
+  #stillGood(tree: MadeTree, path: string): boolean {
     let good: boolean;
     try {
-      good = tree.inodes !== undefined ? blobsUnchanged(tree.job, tree.inodes, blobFiles) : checkLinkedTree(tree.job, path, fs).problem === '';
+      good = tree.inodes !== undefined ? blobsUnchanged(tree.job, tree.inodes, fs) : checkLinkedTree(tree.job, path, fs).problem === '';
     } catch {
       good = false;
     }
@@ -347,37 +332,6 @@ export class ExecrootMaterializer {
     return fileSystemError(error, joinRelative(path, name));
   }
 }
-
-/**
- * The `lstat` of every blob file in `sources`, taken now, as a file system
- * whose `lstatSync` answers from them (and asks the disk for any other
- * path, or one that could not be looked up). A materialization waiting for
- * the remover's check of a tree makes its own re-check's system calls
- * (`blobsUnchanged`, one lstat per blob: 40-50 ms for 10,000 here) while
- * the check runs on the other core, instead of after it. Sound as a
- * re-check: a blob file replaced before or during the check has another
- * inode in one of the two lookups than the check recorded, and one removed
- * fails either; one replaced after both would pass today's re-check just
- * the same had it happened a moment after it.
- */
-function lookUpBlobFiles(sources: ReadonlyMap<InputDirectory, readonly string[]>): BlobLookup {
-  const looked = new Map<string, fs.Stats>();
-  for (const paths of sources.values()) {
-    for (const path of paths) {
-      if (path === '' || looked.has(path)) continue;
-      try {
-        const info = fs.lstatSync(path, { throwIfNoEntry: false });
-        if (info !== undefined) looked.set(path, info);
-      } catch {
-        // Asked again, and refused then, by the re-check.
-      }
-    }
-  }
-  return { lstatSync: (path: string) => looked.get(path) ?? fs.lstatSync(path) };
-}
-
-/** What `blobsUnchanged` asks of the file system. */
-type BlobLookup = Pick<TreeCheckFileSystem, 'lstatSync'>;
 
 /** The directory whose entries include `entry` (binary search over `firstEntry`). */
 function directoryOfEntry(job: LinkJob, entry: number): number {

@@ -23,26 +23,6 @@ export interface SpareExecrootLimits {
 /** 2 spares of a root (back-to-back runs), 16 in all, 100,000 entries (about 13 MB of LinkJobs). */
 export const DEFAULT_SPARE_LIMITS: SpareExecrootLimits = { perKey: 2, trees: 16, entries: 100_000 };
 
-/** A spare handed to the materializer: where it is, and what it holds. */
-export interface TakenSpare {
-  readonly path: string;
-  readonly tree: MadeTree;
-}
-
-/**
- * How long {@link SpareExecrootPool.waitForCheck} waits at most, in ms. The
- * remover runs checks before removals, so a waiting materialization sits
- * behind at most the item the remover holds (a removal of a 10,000-file
- * tree at nice 10: 80-250 ms here, bench/RESULTS.md) and the checks queued
- * before its own (50-170 ms each for 10,000 entries here, with load);
- * linking the tree afresh instead costs 90-240 ms, and the CPU of one more
- * tree to link and remove (per back-to-back run 254 against 180 ms of CPU,
- * services/sandbox-runner/README.md).
- * Beyond this the remover is stuck (a hung filesystem, say) and the
- * materializer links a fresh tree rather than wait with it.
- */
-export const CHECK_WAIT_LIMIT_MS = 500;
-
 /**
  * Trees made and not yet handed to the remover (actions running, or kept for
  * debugging and never removed); beyond this the oldest is forgotten, and
@@ -66,17 +46,6 @@ const MAX_IN_USE = 64;
  * Spares beyond the limits are evicted, oldest first, for the remover to
  * delete. Nothing here touches the disk.
  *
- * A client that sends the same action again right after the answer finds
- * its tree claimed but not yet checked: the materializer then
- * `waitForCheck`s instead of linking the whole tree anew while the check
- * runs. Every such run then takes about one check (50-170 ms for 10,000
- * entries here), where without the wait every other run linked afresh
- * (90-240 ms) and the others took the tree checked meanwhile (35-60 ms):
- * steadier, and a third less CPU, but not faster on average here. Claimed trees are tracked until the remover settles them:
- * `offer` (kept) hands the tree straight to a waiter, if one is waiting,
- * rather than to the spares; `release` (not kept, or the remover's thread
- * died) ends the wait with nothing, and the materializer links a fresh tree.
- *
  * The materializer and the remover of one executor must share the pool:
  * by default both use the process-wide {@link defaultSpareExecrootPool}
  * (they are made separately by the executor and meet here, as the tree is
@@ -87,8 +56,6 @@ const MAX_IN_USE = 64;
 export class SpareExecrootPool {
   readonly #limits: SpareExecrootLimits;
   readonly #inUse = new Map<string, MadeTree>();
-  /** Claimed and being checked by the remover, oldest first; each with the one materialization waiting for it, if any. */
-  readonly #checking = new Map<string, { tree: MadeTree; waiter: ((spare: TakenSpare | undefined) => void) | undefined }>();
   /** Oldest first. */
   readonly #spares = new Map<string, MadeTree>();
   #entries = 0;
@@ -103,37 +70,21 @@ export class SpareExecrootPool {
     if (this.#inUse.size > MAX_IN_USE) this.#inUse.delete(this.#inUse.keys().next().value!);
   }
 
-  /**
-   * The tree at `path` if the pool wants it back; the remover then checks
-   * it and must settle it: `offer` if kept, else `release`. Forgets it as
-   * in use either way.
-   */
+  /** The tree at `path` if the pool wants it back (the remover then checks it and offers it); forgets it either way. */
   claim(path: string): MadeTree | undefined {
     const tree = this.#inUse.get(path);
-    if (tree === undefined) return undefined;
     this.#inUse.delete(path);
-    this.#checking.set(path, { tree, waiter: undefined });
     return tree;
   }
 
   /**
-   * Adds the checked tree at `path` to the spares, or hands it to the
-   * materialization waiting for its check; returns the paths of spares
-   * evicted to stay within the limits (`path` itself when the tree alone
-   * exceeds them), which the caller removes.
+   * Adds the checked tree at `path` to the spares; returns the paths of
+   * spares evicted to stay within the limits (`path` itself when the tree
+   * alone exceeds them), which the caller removes.
    */
   offer(path: string, tree: MadeTree): string[] {
-    const checking = this.#checking.get(path);
-    this.#checking.delete(path);
     const size = sizeOf(tree.job);
-    if (size > this.#limits.entries || this.#limits.trees < 1 || this.#limits.perKey < 1) {
-      checking?.waiter?.(undefined);
-      return [path];
-    }
-    if (checking?.waiter !== undefined) {
-      checking.waiter({ path, tree });
-      return [];
-    }
+    if (size > this.#limits.entries || this.#limits.trees < 1 || this.#limits.perKey < 1) return [path];
     this.#spares.set(path, tree);
     this.#entries += size;
     const evicted: string[] = [];
@@ -159,40 +110,8 @@ export class SpareExecrootPool {
     return evicted;
   }
 
-  /** Settles the claimed tree at `path` as not kept (it failed its check, or the remover's thread died): its waiter gets nothing. */
-  release(path: string): void {
-    const checking = this.#checking.get(path);
-    this.#checking.delete(path);
-    checking?.waiter?.(undefined);
-  }
-
-  /**
-   * For a materialization that found no spare of `key`: when a tree of
-   * `key` is claimed and its check pending (and no other materialization
-   * waits for it already; the oldest such tree, whose check comes first),
-   * a promise of that tree once kept (no longer the pool's, as from
-   * `take`), or of undefined once it is not kept or after `limitMs`; else
-   * undefined at once. A tree kept after its waiter gave up becomes a spare.
-   */
-  waitForCheck(key: string, limitMs: number = CHECK_WAIT_LIMIT_MS): Promise<TakenSpare | undefined> | undefined {
-    for (const checking of this.#checking.values()) {
-      if (checking.tree.key !== key || checking.waiter !== undefined) continue;
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          checking.waiter = undefined;
-          resolve(undefined);
-        }, limitMs);
-        checking.waiter = (spare) => {
-          clearTimeout(timer);
-          resolve(spare);
-        };
-      });
-    }
-    return undefined;
-  }
-
   /** A spare holding `key`, no longer the pool's (the caller renames it into place), or undefined. */
-  take(key: string): TakenSpare | undefined {
+  take(key: string): { path: string; tree: MadeTree } | undefined {
     let found: string | undefined;
     // The newest: its inodes are the likeliest to be cached.
     for (const [p, t] of this.#spares) if (t.key === key) found = p;
