@@ -42,18 +42,12 @@ export function clientStreamingRoute<Req, Res>(
   handler: ClientStreamingHandler<Req, Res>,
   telemetry: Telemetry,
 ): RawRoute {
-  const method = definition.path.replace(/^\//, '');
-  return {
-    path: definition.path,
-    serve(stream, headers, maxMessageBytes) {
-      const call = new RawGrpcCall(stream, headers, method);
-      const lifecycle = new CallLifecycle(telemetry, method, call);
-      const requests = decodeRequests(call.messages(maxMessageBytes, lifecycle.ctx.signal), definition, lifecycle);
-      const headerError = call.headerError;
-      const work = headerError === undefined ? () => handler(requests, lifecycle.ctx) : () => Promise.reject(headerError);
-      settleWithResponse(lifecycle, work, respondTo(call, definition));
-    },
-  };
+  return rawRoute(definition, telemetry, (call, lifecycle, maxMessageBytes) => {
+    const requests = decodeRequests(call.messages(maxMessageBytes, lifecycle.ctx.signal), definition, lifecycle);
+    const headerError = call.headerError;
+    const work = headerError === undefined ? () => handler(requests, lifecycle.ctx) : () => Promise.reject(headerError);
+    settleWithResponse(lifecycle, work, respondTo(call, definition));
+  });
 }
 
 /**
@@ -86,44 +80,58 @@ export function serverStreamingRoute<Req, Res>(
   handler: ServerStreamingHandler<Req, Res>,
   telemetry: Telemetry,
 ): RawRoute {
+  return rawRoute(definition, telemetry, (call, lifecycle, maxMessageBytes) => {
+    const { ctx } = lifecycle;
+    const { method } = ctx;
+    const write = (response: Res): boolean => {
+      let encoded: Uint8Array;
+      let error: ActiondError | undefined;
+      try {
+        encoded = definition.responseSerialize(response);
+        if (encoded.length > maxMessageBytes) {
+          error = ActiondError.resourceExhausted(
+            `${method}: a response message of ${encoded.length} bytes exceeds the server's limit of ${maxMessageBytes} bytes`,
+          );
+        }
+      } catch (err) {
+        error = ActiondError.internal(`${method}: a response message does not encode: ${err instanceof Error ? err.message : String(err)}`, err);
+      }
+      if (error !== undefined) {
+        if (lifecycle.finish(error.code, error)) call.sendError(error.toServiceError());
+        throw error;
+      }
+      return call.writeMessage(encoded!);
+    };
+    const send = createSend(write, call.drain, lifecycle);
+    const headerError = call.headerError;
+    settleStream(
+      lifecycle,
+      async () => {
+        if (headerError !== undefined) throw headerError;
+        const requests = decodeRequests(call.messages(maxMessageBytes, ctx.signal), definition, lifecycle);
+        const request = await onlyRequest(requests, `${method} is server-streaming`);
+        await runServerStreamingHandler(handler, request, ctx, send);
+      },
+      { end: () => call.endStream(), emit: (_event, error) => (call.sendError(error), true) },
+    );
+  });
+}
+
+/**
+ * The shell every raw route shares: its path, and per call the RawGrpcCall
+ * and its CallLifecycle, handed to `serveCall` with the message size limit.
+ */
+function rawRoute<Req, Res>(
+  definition: RawMethodDefinition<Req, Res>,
+  telemetry: Telemetry,
+  serveCall: (call: RawGrpcCall, lifecycle: CallLifecycle, maxMessageBytes: number) => void,
+): RawRoute {
   const method = definition.path.replace(/^\//, '');
   return {
     path: definition.path,
     serve(stream, headers, maxMessageBytes) {
       const call = new RawGrpcCall(stream, headers, method);
-      const lifecycle = new CallLifecycle(telemetry, method, call);
-      const { ctx } = lifecycle;
-      const write = (response: Res): boolean => {
-        let encoded: Uint8Array;
-        let error: ActiondError | undefined;
-        try {
-          encoded = definition.responseSerialize(response);
-          if (encoded.length > maxMessageBytes) {
-            error = ActiondError.resourceExhausted(
-              `${method}: a response message of ${encoded.length} bytes exceeds the server's limit of ${maxMessageBytes} bytes`,
-            );
-          }
-        } catch (err) {
-          error = ActiondError.internal(`${method}: a response message does not encode: ${err instanceof Error ? err.message : String(err)}`, err);
-        }
-        if (error !== undefined) {
-          if (lifecycle.finish(error.code, error)) call.sendError(error.toServiceError());
-          throw error;
-        }
-        return call.writeMessage(encoded!);
-      };
-      const send = createSend(write, call.drain, lifecycle);
-      const headerError = call.headerError;
-      settleStream(
-        lifecycle,
-        async () => {
-          if (headerError !== undefined) throw headerError;
-          const requests = decodeRequests(call.messages(maxMessageBytes, ctx.signal), definition, lifecycle);
-          const request = await onlyRequest(requests, `${method} is server-streaming`);
-          await runServerStreamingHandler(handler, request, ctx, send);
-        },
-        { end: () => call.endStream(), emit: (_event, error) => (call.sendError(error), true) },
-      );
+      serveCall(call, new CallLifecycle(telemetry, method, call), maxMessageBytes);
     },
   };
 }
